@@ -1,0 +1,54 @@
+using CredBroker.Core.Grants;
+using CredBroker.Core.Policy;
+using CredBroker.Core.SigningKeys;
+using CredBroker.Core.Storage;
+using CredBroker.Core.Tasks;
+using CredBroker.Core.Tokens;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CredBroker.Core.DependencyInjection;
+
+public static class CredBrokerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the broker's domain: policy, signing keys, token issuing and validation, grant and
+    /// task decisions, and the in-memory store unless another store is chosen (<c>UseRedisStore</c>).
+    /// The caller registers an <see cref="IPolicySource"/>.
+    /// </summary>
+    public static CredBrokerBuilder AddCredBroker(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<BrokerOptions>()
+            .Validate(o => Uri.TryCreate(o.Issuer, UriKind.Absolute, out _), "CredBroker:Issuer must be an absolute URL")
+            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromSeconds(30), "CredBroker:ClockSkew must be between 0 and 30 seconds")
+            .ValidateOnStart();
+        services.AddOptions<StoreOptions>()
+            .Validate(o => o.RevokedTaskRetention >= TimeSpan.FromHours(1), "CredBroker:Store:RevokedTaskRetention must be at least 1 hour")
+            .ValidateOnStart();
+        services.AddOptions<SigningKeyOptions>()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "CredBroker:Keys:KeyDirectory is required")
+            .ValidateOnStart();
+
+        services.TryAddSingleton<IBrokerStore, InMemoryBrokerStore>();
+        services.TryAddSingleton(sp => new SigningKeyRing(
+            sp.GetRequiredService<IOptions<SigningKeyOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            // Old keys stay published while any token they signed may live, so bound by the global max TTL.
+            sp.GetRequiredService<IPolicySource>().Current.Limits.MaxTtl));
+        services.TryAddSingleton(sp => new AccessTokenIssuer(
+            sp.GetRequiredService<SigningKeyRing>(),
+            sp.GetRequiredService<IOptions<BrokerOptions>>().Value.Issuer));
+        services.TryAddSingleton(sp =>
+        {
+            var ring = sp.GetRequiredService<SigningKeyRing>();
+            var options = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
+            return new AccessTokenValidator(options.Issuer, kid => ring.Find(kid)?.SecurityKey, audience: null, options.ClockSkew, sp.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton<GrantBroker>();
+        services.TryAddSingleton<TaskBroker>();
+        services.TryAddSingleton<TokenIntrospector>();
+        return new CredBrokerBuilder(services);
+    }
+}

@@ -1,0 +1,152 @@
+using CredBroker.Core.Policy;
+using CredBroker.Core.Storage;
+using CredBroker.Core.Tokens;
+using CredBroker.Core.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Core.Grants;
+
+/// <summary>
+/// Decides a grant request: input checks, then policy, then one atomic store insert, then the
+/// token. The token is minted only after the store acknowledged the grant (invariant 1).
+/// </summary>
+public sealed partial class GrantBroker(IPolicySource policy, IBrokerStore store, AccessTokenIssuer tokens, ILogger<GrantBroker> logger)
+{
+    public async Task<GrantOutcome> RequestGrantAsync(GrantRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (GrantRequestValidator.Validate(request) is { } invalid)
+        {
+            return new GrantOutcome.Refused(invalid);
+        }
+
+        if (!string.IsNullOrEmpty(request.ApprovalId))
+        {
+            // No policy rule in force asks for approval, so no approval can exist to collect.
+            return new GrantOutcome.Refused(Refusal.NotFound($"approval_id: no approval '{request.ApprovalId}' exists"));
+        }
+
+        var decision = PolicyEvaluator.Evaluate(policy.Current, request);
+        if (decision is PolicyDecision.Invalid bad)
+        {
+            return new GrantOutcome.Refused(Refusal.Invalid(bad.Field, bad.Problem));
+        }
+
+        if (decision is PolicyDecision.Deny deny)
+        {
+            LogDenied(request.WorkloadId, request.TaskId, deny.Rule);
+            return new GrantOutcome.Refused(Refusal.Denied(deny.Reason));
+        }
+
+        var allow = (PolicyDecision.Allow)decision;
+        var draft = new GrantDraft(
+            GrantIds.New(),
+            request.TaskId,
+            request.WorkloadId,
+            allow.Workload.Owner,
+            request.Purpose,
+            request.Tools,
+            allow.Audience,
+            allow.Ttl,
+            NotAfter: null);
+
+        GrantInsertResult inserted;
+        try
+        {
+            inserted = await store.InsertGrantAsync(draft, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e, request.TaskId);
+            return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; no token issued"));
+        }
+
+        if (inserted is GrantInsertResult.TaskRevoked revoked)
+        {
+            return new GrantOutcome.Refused(Refusal.Precondition($"task {request.TaskId} was revoked at {revoked.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"));
+        }
+
+        var grant = ((GrantInsertResult.Inserted)inserted).Grant;
+        var token = tokens.Mint(grant);
+        LogIssued(grant.GrantId, grant.WorkloadId, grant.TaskId, grant.ExpiresAt);
+        return new GrantOutcome.Issued(grant, token);
+    }
+
+    /// <summary>An agent hands back one of its own grants.</summary>
+    public async Task<BrokerResult<GrantRevocationResult>> ReleaseGrantAsync(string workloadId, string grantId, CancellationToken cancellationToken)
+    {
+        if (!GrantIds.IsWellFormed(grantId))
+        {
+            return Refusal.Invalid("grant_id", "not a grant id");
+        }
+
+        try
+        {
+            var found = await store.FindGrantAsync(grantId, cancellationToken).ConfigureAwait(false);
+            if (found is null)
+            {
+                return Refusal.NotFound($"grant {grantId} is unknown or expired");
+            }
+
+            if (!string.Equals(found.Grant.WorkloadId, workloadId, StringComparison.Ordinal))
+            {
+                return Refusal.Denied($"grant {grantId} belongs to another workload");
+            }
+
+            return await RevokeAsync(grantId, "released by its workload", cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e, grantId);
+            return Refusal.StoreUnavailable("grant store unavailable; the grant was not released");
+        }
+    }
+
+    /// <summary>An operator revokes one grant.</summary>
+    public async Task<BrokerResult<GrantRevocationResult>> RevokeGrantAsync(string grantId, string? reason, CancellationToken cancellationToken)
+    {
+        if (!GrantIds.IsWellFormed(grantId))
+        {
+            return Refusal.Invalid("grant_id", "not a grant id");
+        }
+
+        if (FieldChecks.Text(reason, "reason", InputLimits.ReasonMaxLength, required: false) is { } badReason)
+        {
+            return badReason;
+        }
+
+        try
+        {
+            return await RevokeAsync(grantId, string.IsNullOrWhiteSpace(reason) ? "revoked by an operator" : reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e, grantId);
+            return Refusal.StoreUnavailable("grant store unavailable; the grant was not revoked");
+        }
+    }
+
+    private async Task<BrokerResult<GrantRevocationResult>> RevokeAsync(string grantId, string reason, CancellationToken cancellationToken)
+    {
+        var result = await store.RevokeGrantAsync(grantId, reason, cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            return Refusal.NotFound($"grant {grantId} is unknown or expired");
+        }
+
+        LogGrantRevoked(grantId, reason);
+        return BrokerResult<GrantRevocationResult>.Ok(result);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Issued grant {GrantId} to {WorkloadId} for task {TaskId}, expires {ExpiresAt:O}")]
+    private partial void LogIssued(string grantId, string workloadId, string taskId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Denied grant to {WorkloadId} for task {TaskId} by rule {Rule}")]
+    private partial void LogDenied(string workloadId, string taskId, string rule);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Revoked grant {GrantId}: {Reason}")]
+    private partial void LogGrantRevoked(string grantId, string reason);
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Store unavailable while handling {Subject}; failing closed")]
+    private partial void LogStoreUnavailable(Exception error, string subject);
+}

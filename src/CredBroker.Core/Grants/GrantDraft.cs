@@ -1,0 +1,31 @@
+namespace CredBroker.Core.Grants;
+
+/// <summary>
+/// A grant the policy allowed, before the store fixes its times. The store stamps
+/// <c>iat</c> from its own clock (invariant 4) and computes <c>exp</c> = <c>iat</c> + <see cref="Ttl"/>,
+/// cut at <see cref="NotAfter"/> (the task deadline; invariant 5).
+/// </summary>
+public sealed record GrantDraft(
+    string GrantId,
+    string TaskId,
+    string WorkloadId,
+    string Owner,
+    string Purpose,
+    IReadOnlyList<string> Tools,
+    string Audience,
+    TimeSpan Ttl,
+    DateTimeOffset? NotAfter)
+{
+    public GrantRecord Stamp(DateTimeOffset issuedAt)
+    {
+        // Whole seconds: JWT times are NumericDate seconds, and the record must agree with the token.
+        var iat = DateTimeOffset.FromUnixTimeSeconds(issuedAt.ToUnixTimeSeconds());
+        var exp = iat + TimeSpan.FromSeconds(Math.Max(1, (long)Ttl.TotalSeconds));
+        if (NotAfter is { } deadline && deadline < exp)
+        {
+            exp = DateTimeOffset.FromUnixTimeSeconds(deadline.ToUnixTimeSeconds());
+        }
+
+        return new GrantRecord(GrantId, TaskId, WorkloadId, Owner, Purpose, Tools, Audience, iat, exp);
+    }
+}

@@ -1,0 +1,14 @@
+namespace CredBroker.Core.Grants;
+
+/// <summary>What became of a grant request.</summary>
+public abstract record GrantOutcome
+{
+    private GrantOutcome()
+    {
+    }
+
+    /// <summary>The grant is stored and its token signed.</summary>
+    public sealed record Issued(GrantRecord Grant, string AccessToken) : GrantOutcome;
+
+    public sealed record Refused(Refusal Refusal) : GrantOutcome;
+}

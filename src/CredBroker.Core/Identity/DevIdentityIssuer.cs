@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using CredBroker.Core.SigningKeys;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CredBroker.Core.Identity;
+
+/// <summary>
+/// A local identity issuer for development: it signs JWT-SVID-shaped identity tokens with a key
+/// kept beside the signing keys. Off unless the broker runs in the dev profile.
+/// </summary>
+public sealed class DevIdentityIssuer : IDisposable
+{
+    public const string IssuerName = "credbroker-dev-identity";
+    private const string KeyName = "dev-identity";
+
+    private readonly ECDsa key;
+    private readonly ECDsaSecurityKey securityKey;
+    private readonly TimeProvider time;
+    private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public DevIdentityIssuer(string keyDirectory, string audience, TimeProvider time)
+    {
+        this.time = time;
+        Audience = audience;
+        key = new KeyDirectory(keyDirectory).LoadOrCreate(KeyName, out _);
+        var q = key.ExportParameters(false).Q;
+        securityKey = new ECDsaSecurityKey(key) { KeyId = SigningKey.Thumbprint(Base64Url.Encode(q.X), Base64Url.Encode(q.Y)) };
+    }
+
+    public string Audience { get; }
+
+    public TrustedIssuer Trust() => new(
+        IssuerName,
+        Audience,
+        kid => kid == securityKey.KeyId ? securityKey : null,
+        [SecurityAlgorithms.EcdsaSha256],
+        []);
+
+    public string Issue(string spiffeId, TimeSpan lifetime)
+    {
+        if (!SpiffeId.IsValid(spiffeId))
+        {
+            throw new ArgumentException($"'{spiffeId}' is not a SPIFFE ID (spiffe://trust-domain/path)", nameof(spiffeId));
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        return handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = IssuerName,
+            Audience = Audience,
+            Subject = null,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            TokenType = "JWT",
+            SigningCredentials = new SigningCredentials(securityKey, SecurityAlgorithms.EcdsaSha256),
+            Claims = new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["sub"] = spiffeId,
+                ["jti"] = Guid.NewGuid().ToString("N"),
+            },
+        });
+    }
+
+    public void Dispose() => key.Dispose();
+}

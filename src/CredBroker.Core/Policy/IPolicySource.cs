@@ -1,0 +1,13 @@
+namespace CredBroker.Core.Policy;
+
+/// <summary>Hands out the policy in force; a reload swaps it for the next request.</summary>
+public interface IPolicySource
+{
+    BrokerPolicy Current { get; }
+}
+
+/// <summary>A policy fixed at construction.</summary>
+public sealed class StaticPolicySource(BrokerPolicy policy) : IPolicySource
+{
+    public BrokerPolicy Current { get; } = policy;
+}

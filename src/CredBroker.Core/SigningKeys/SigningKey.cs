@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CredBroker.Core.SigningKeys;
+
+/// <summary>An ES256 (P-256) key the broker signs with, named by its RFC 7638 thumbprint.</summary>
+public sealed class SigningKey : IDisposable
+{
+    public SigningKey(ECDsa key, DateTimeOffset createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.KeySize != 256)
+        {
+            throw new ArgumentException("signing keys are P-256 (ES256)", nameof(key));
+        }
+
+        Key = key;
+        CreatedAt = createdAt;
+        var parameters = key.ExportParameters(includePrivateParameters: false);
+        X = Base64Url.Encode(parameters.Q.X);
+        Y = Base64Url.Encode(parameters.Q.Y);
+        Kid = Thumbprint(X, Y);
+        SecurityKey = new ECDsaSecurityKey(key) { KeyId = Kid };
+        Credentials = new SigningCredentials(SecurityKey, SecurityAlgorithms.EcdsaSha256);
+    }
+
+    public ECDsa Key { get; }
+
+    /// <summary>RFC 7638 JWK thumbprint: verifiers resolve keys by this exact value.</summary>
+    public string Kid { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public string X { get; }
+
+    public string Y { get; }
+
+    public ECDsaSecurityKey SecurityKey { get; }
+
+    public SigningCredentials Credentials { get; }
+
+    public static SigningKey Generate(DateTimeOffset createdAt) => new(ECDsa.Create(ECCurve.NamedCurves.nistP256), createdAt);
+
+    /// <summary>RFC 7638 section 3.2: the required members in lexicographic order, no white space, SHA-256, base64url.</summary>
+    public static string Thumbprint(string x, string y)
+    {
+        var canonical = $$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""";
+        return Base64Url.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    public void Dispose() => Key.Dispose();
+}

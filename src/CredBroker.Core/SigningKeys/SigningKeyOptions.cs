@@ -1,0 +1,20 @@
+namespace CredBroker.Core.SigningKeys;
+
+/// <summary>Where signing keys live and how a rotation moves them through PREPARED, ACTIVE and OLD.</summary>
+public sealed class SigningKeyOptions
+{
+    /// <summary>Directory of PEM key files shared by every replica. Default: <c>.credbroker/keys</c> under the working directory.</summary>
+    public string KeyDirectory { get; set; } = ".credbroker/keys";
+
+    /// <summary>
+    /// How long a new key is published in the JWKS before it signs anything, so every verifier's
+    /// cached JWKS knows it first. Default: 10 minutes. The very first key signs at once.
+    /// </summary>
+    public TimeSpan PublishLead { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long verifiers may cache the JWKS. Default: 5 minutes. An old key stays published this much longer.</summary>
+    public TimeSpan JwksCacheAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Clock skew verifiers allow. Default: 30 seconds (never IdentityModel's 5 minutes).</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+}

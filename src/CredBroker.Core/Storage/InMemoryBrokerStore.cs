@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using CredBroker.Core.Grants;
+using Microsoft.Extensions.Options;
+
+namespace CredBroker.Core.Storage;
+
+/// <summary>
+/// The embedded store for a one-process broker. A lock per task makes check-and-insert atomic
+/// against revocation (invariant 2); expired records are swept on a timer.
+/// </summary>
+public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, TaskEntry> tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> taskByGrant = new(StringComparer.Ordinal);
+    private readonly TimeProvider time;
+    private readonly StoreOptions options;
+    private readonly ITimer sweeper;
+
+    public InMemoryBrokerStore(TimeProvider time, IOptions<StoreOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.time = time;
+        this.options = options.Value;
+        sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+    }
+
+    public ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        return ValueTask.FromResult(WithTask(draft.TaskId, entry =>
+        {
+            if (entry.RevokedAt is { } revokedAt)
+            {
+                return (GrantInsertResult)new GrantInsertResult.TaskRevoked(revokedAt);
+            }
+
+            var grant = draft.Stamp(time.GetUtcNow());
+            entry.Grants[grant.GrantId] = new GrantEntry(grant);
+            taskByGrant[grant.GrantId] = grant.TaskId;
+            return new GrantInsertResult.Inserted(grant);
+        }));
+    }
+
+    public ValueTask<TaskRevocationResult> RevokeTaskAsync(string taskId, string reason, CancellationToken cancellationToken)
+    {
+        return ValueTask.FromResult(WithTask(taskId, entry =>
+        {
+            var now = time.GetUtcNow();
+            if (entry.RevokedAt is { } earlier)
+            {
+                return new TaskRevocationResult(0, earlier, AlreadyRevoked: true);
+            }
+
+            entry.RevokedAt = now;
+            entry.RevokedUntil = now + options.RevokedTaskRetention;
+            var live = entry.Grants.Values.LongCount(g => g.RevokedAt is null && g.Grant.ExpiresAt > now);
+            return new TaskRevocationResult(live, now, AlreadyRevoked: false);
+        }));
+    }
+
+    public ValueTask<StoredGrant?> FindGrantAsync(string grantId, CancellationToken cancellationToken)
+    {
+        if (!TryGetLive(grantId, out var entry, out var grant))
+        {
+            return ValueTask.FromResult<StoredGrant?>(null);
+        }
+
+        lock (entry)
+        {
+            return ValueTask.FromResult<StoredGrant?>(new StoredGrant(grant.Grant, grant.RevokedAt, entry.RevokedAt));
+        }
+    }
+
+    public ValueTask<GrantRevocationResult?> RevokeGrantAsync(string grantId, string reason, CancellationToken cancellationToken)
+    {
+        if (!TryGetLive(grantId, out var entry, out var grant))
+        {
+            return ValueTask.FromResult<GrantRevocationResult?>(null);
+        }
+
+        lock (entry)
+        {
+            if (grant.RevokedAt is { } earlier)
+            {
+                return ValueTask.FromResult<GrantRevocationResult?>(new GrantRevocationResult(earlier, AlreadyRevoked: true, grant.Grant));
+            }
+
+            var now = time.GetUtcNow();
+            grant.RevokedAt = now;
+            return ValueTask.FromResult<GrantRevocationResult?>(new GrantRevocationResult(now, AlreadyRevoked: false, grant.Grant));
+        }
+    }
+
+    public ValueTask<GrantStatus> GetGrantStatusAsync(string taskId, string grantId, CancellationToken cancellationToken)
+    {
+        if (!tasks.TryGetValue(taskId, out var entry))
+        {
+            return ValueTask.FromResult(GrantStatus.Unknown);
+        }
+
+        lock (entry)
+        {
+            if (entry.RevokedAt is { } taskRevokedAt)
+            {
+                return ValueTask.FromResult(new GrantStatus(GrantState.TaskRevoked, taskRevokedAt));
+            }
+
+            if (!entry.Grants.TryGetValue(grantId, out var grant) || grant.Grant.ExpiresAt <= time.GetUtcNow())
+            {
+                return ValueTask.FromResult(GrantStatus.Unknown);
+            }
+
+            return ValueTask.FromResult(grant.RevokedAt is { } revokedAt
+                ? new GrantStatus(GrantState.GrantRevoked, revokedAt)
+                : GrantStatus.Active);
+        }
+    }
+
+    public ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken) => ValueTask.FromResult(time.GetUtcNow());
+
+    public void Dispose() => sweeper.Dispose();
+
+    /// <summary>Drops expired grant records and task revocations past their retention.</summary>
+    internal void Sweep()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (taskId, entry) in tasks)
+        {
+            lock (entry)
+            {
+                foreach (var (grantId, grant) in entry.Grants)
+                {
+                    if (grant.Grant.ExpiresAt <= now)
+                    {
+                        entry.Grants.Remove(grantId);
+                        taskByGrant.TryRemove(grantId, out _);
+                    }
+                }
+
+                var forgettable = entry.RevokedAt is null ? entry.Grants.Count == 0 : entry.RevokedUntil <= now && entry.Grants.Count == 0;
+                if (forgettable)
+                {
+                    // Removal under the entry's lock, so a racing insert that already holds this
+                    // entry re-checks it: TryRemove of the exact pair leaves a replaced entry alone.
+                    tasks.TryRemove(new KeyValuePair<string, TaskEntry>(taskId, entry));
+                    entry.Removed = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> under the task's lock on the entry that is in the map. An entry
+    /// the sweeper removed is never written: a revocation recorded there would be lost (invariant 2).
+    /// </summary>
+    private T WithTask<T>(string taskId, Func<TaskEntry, T> action)
+    {
+        while (true)
+        {
+            var entry = tasks.GetOrAdd(taskId, static _ => new TaskEntry());
+            lock (entry)
+            {
+                if (!entry.Removed)
+                {
+                    return action(entry);
+                }
+            }
+        }
+    }
+
+    private bool TryGetLive(string grantId, out TaskEntry entry, out GrantEntry grant)
+    {
+        entry = null!;
+        grant = null!;
+        if (!taskByGrant.TryGetValue(grantId, out var taskId) || !tasks.TryGetValue(taskId, out var found))
+        {
+            return false;
+        }
+
+        lock (found)
+        {
+            if (!found.Grants.TryGetValue(grantId, out var g) || g.Grant.ExpiresAt <= time.GetUtcNow())
+            {
+                return false;
+            }
+
+            entry = found;
+            grant = g;
+            return true;
+        }
+    }
+
+    private sealed class TaskEntry
+    {
+        public Dictionary<string, GrantEntry> Grants { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset? RevokedAt { get; set; }
+
+        public DateTimeOffset RevokedUntil { get; set; }
+
+        public bool Removed { get; set; }
+    }
+
+    private sealed class GrantEntry(GrantRecord grant)
+    {
+        public GrantRecord Grant { get; } = grant;
+
+        public DateTimeOffset? RevokedAt { get; set; }
+    }
+}

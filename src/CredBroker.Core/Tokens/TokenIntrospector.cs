@@ -1,0 +1,46 @@
+using CredBroker.Core.Storage;
+
+namespace CredBroker.Core.Tokens;
+
+/// <summary>RFC 7662 for our own tokens: active only when well signed, in its lifetime, and its grant is live and unrevoked.</summary>
+public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store)
+{
+    public async Task<BrokerResult<Introspection>> IntrospectAsync(string? token, CancellationToken cancellationToken)
+    {
+        if (token is { Length: > AccessTokenValidator.MaxTokenLength })
+        {
+            return Refusal.Invalid("token", $"longer than {AccessTokenValidator.MaxTokenLength} characters");
+        }
+
+        var validation = await validator.ValidateAsync(token).ConfigureAwait(false);
+        if (validation.Claims is not { } claims)
+        {
+            return BrokerResult<Introspection>.Ok(Introspection.Inactive(validation.Failure!));
+        }
+
+        GrantStatus status;
+        try
+        {
+            status = await store.GetGrantStatusAsync(claims.TaskId, claims.JwtId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException)
+        {
+            // Cannot prove the token unrevoked: say so rather than guess "active".
+            return Refusal.StoreUnavailable("grant store unavailable; cannot tell whether the token is revoked");
+        }
+
+        return BrokerResult<Introspection>.Ok(status.State switch
+        {
+            GrantState.Active => new Introspection(true, null, claims),
+            GrantState.GrantRevoked => Introspection.Inactive($"grant was revoked at {status.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"),
+            GrantState.TaskRevoked => Introspection.Inactive($"task {claims.TaskId} was revoked at {status.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"),
+            _ => Introspection.Inactive("grant is unknown or expired"),
+        });
+    }
+}
+
+/// <summary>An introspection answer; claims only when active (RFC 7662 section 2.2).</summary>
+public sealed record Introspection(bool Active, string? Reason, AccessTokenClaims? Claims)
+{
+    public static Introspection Inactive(string reason) => new(false, reason, null);
+}
