@@ -25,7 +25,11 @@ public sealed class DevIdentityIssuer : IDisposable
         Audience = audience;
         key = new KeyDirectory(keyDirectory).LoadOrCreate(KeyName, out _);
         var q = key.ExportParameters(false).Q;
-        securityKey = new ECDsaSecurityKey(key) { KeyId = SigningKey.Thumbprint(Base64Url.Encode(q.X), Base64Url.Encode(q.Y)) };
+        securityKey = new ECDsaSecurityKey(key)
+        {
+            KeyId = SigningKey.Thumbprint(Base64Url.Encode(q.X), Base64Url.Encode(q.Y)),
+            CryptoProviderFactory = new CryptoProviderFactory(),
+        };
     }
 
     public string Audience { get; }

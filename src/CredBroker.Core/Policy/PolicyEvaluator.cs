@@ -17,12 +17,6 @@ public static class PolicyEvaluator
             return new PolicyDecision.Invalid("tools", $"{request.Tools.Count} tools requested, at most {policy.Limits.MaxToolsPerGrant} per grant");
         }
 
-        var workload = policy.FindWorkload(request.WorkloadId);
-        if (workload is null)
-        {
-            return new PolicyDecision.Deny("workloads", $"workload {request.WorkloadId} is not listed in policy");
-        }
-
         var tools = new List<ToolDefinition>(request.Tools.Count);
         for (var i = 0; i < request.Tools.Count; i++)
         {
@@ -34,9 +28,10 @@ public static class PolicyEvaluator
             tools.Add(tool);
         }
 
-        foreach (var tool in tools.Where(t => !workload.MayUse(t.Name)))
+        var workload = policy.FindWorkload(request.WorkloadId);
+        if (workload is null)
         {
-            return new PolicyDecision.Deny(workload.Name, $"policy rule '{workload.Name}' does not allow tool '{tool.Name}' for task {request.TaskId}");
+            return new PolicyDecision.Deny("workloads", $"workload {request.WorkloadId} is not listed in policy");
         }
 
         var audiences = tools.Select(t => t.Audience).Distinct(StringComparer.Ordinal).ToList();
@@ -44,6 +39,11 @@ public static class PolicyEvaluator
         {
             // One audience per token, so a token can never be replayed from one tool server to another.
             return new PolicyDecision.Invalid("tools", $"tools live on different servers ({string.Join(", ", audiences)}); request one grant per server");
+        }
+
+        foreach (var tool in tools.Where(t => !workload.MayUse(t.Name)))
+        {
+            return new PolicyDecision.Deny(workload.Name, $"policy rule '{workload.Name}' does not allow tool '{tool.Name}' for task {request.TaskId}");
         }
 
         return new PolicyDecision.Allow(workload, tools, audiences[0], TtlBound.Apply(request.Ttl, policy, workload, tools));

@@ -21,7 +21,9 @@ public sealed class SigningKey : IDisposable
         X = Base64Url.Encode(parameters.Q.X);
         Y = Base64Url.Encode(parameters.Q.Y);
         Kid = Thumbprint(X, Y);
-        SecurityKey = new ECDsaSecurityKey(key) { KeyId = Kid };
+        // A factory per key: IdentityModel's shared factory caches signature providers by key
+        // material, so a disposed twin of this key (another host in the process) would be reused.
+        SecurityKey = new ECDsaSecurityKey(key) { KeyId = Kid, CryptoProviderFactory = new CryptoProviderFactory() };
         Credentials = new SigningCredentials(SecurityKey, SecurityAlgorithms.EcdsaSha256);
     }
 

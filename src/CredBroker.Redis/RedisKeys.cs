@@ -1,0 +1,30 @@
+using StackExchange.Redis;
+
+namespace CredBroker.Redis;
+
+/// <summary>
+/// The only place Redis key names are built. Every key of one task carries the hash tag
+/// <c>{t:&lt;task&gt;}</c>, so each script touches a single cluster slot and check-and-insert stays
+/// one atomic step on Redis Cluster too (invariant 2). Only the grant index lives elsewhere.
+/// Each method takes the key prefix of <see cref="RedisStoreOptions.KeyPrefix"/>.
+/// </summary>
+public static class RedisKeys
+{
+    /// <summary>The hash tag shared by every key of the task.</summary>
+    public static string TaskTag(string taskId) => "{t:" + taskId + "}";
+
+    /// <summary>Hash: the grant record (fields in <see cref="GrantFields"/>), expiring at the grant's <c>exp</c>.</summary>
+    public static RedisKey Grant(string prefix, string taskId, string grantId) => prefix + TaskTag(taskId) + ":g:" + grantId;
+
+    /// <summary>Sorted set: the task's grant ids that are not individually revoked, scored by <c>exp</c> in unix ms.</summary>
+    public static RedisKey TaskGrants(string prefix, string taskId) => prefix + TaskTag(taskId) + ":grants";
+
+    /// <summary>Hash <c>at</c> (unix ms), <c>reason</c>: present while the task revocation must be remembered.</summary>
+    public static RedisKey TaskRevoked(string prefix, string taskId) => prefix + TaskTag(taskId) + ":revoked";
+
+    /// <summary>String: the task id of a grant, so a grant can be found by its id alone. Lives in its own slot.</summary>
+    public static RedisKey GrantIndex(string prefix, string grantId) => prefix + "gi:" + grantId;
+
+    /// <summary>A brace in the prefix would move the hash tag off the task and split a task's keys across slots.</summary>
+    public static bool IsValidPrefix(string? prefix) => prefix is null || prefix.AsSpan().IndexOfAny('{', '}') < 0;
+}

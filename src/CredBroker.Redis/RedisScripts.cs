@@ -1,0 +1,30 @@
+using StackExchange.Redis;
+
+namespace CredBroker.Redis;
+
+/// <summary>
+/// One prepared script per atomic decision, read from the embedded <c>Scripts/*.lua</c>.
+/// <see cref="LuaScript"/> sends EVALSHA and reloads the script after a Redis restart emptied its cache;
+/// parameters typed <see cref="RedisKey"/> go as KEYS, so the scripts run on Redis Cluster.
+/// </summary>
+internal static class RedisScripts
+{
+    public static LuaScript InsertGrant { get; } = Load("insert-grant");
+
+    public static LuaScript RevokeTask { get; } = Load("revoke-task");
+
+    public static LuaScript RevokeGrant { get; } = Load("revoke-grant");
+
+    public static LuaScript GrantStatus { get; } = Load("grant-status");
+
+    public static LuaScript FindGrant { get; } = Load("find-grant");
+
+    private static LuaScript Load(string name)
+    {
+        var resource = $"CredBroker.Redis.Scripts.{name}.lua";
+        using var stream = typeof(RedisScripts).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"embedded script {resource} is missing from {typeof(RedisScripts).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return LuaScript.Prepare(reader.ReadToEnd());
+    }
+}

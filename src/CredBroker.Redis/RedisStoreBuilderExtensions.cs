@@ -1,0 +1,43 @@
+using CredBroker.Core.DependencyInjection;
+using CredBroker.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CredBroker.Redis;
+
+public static class RedisStoreBuilderExtensions
+{
+    /// <summary>
+    /// Keeps the broker's state in Redis instead of memory: registers one <see cref="IConnectionMultiplexer"/>
+    /// for the process (unless one is registered already) and replaces <see cref="IBrokerStore"/> with
+    /// <see cref="RedisBrokerStore"/>. The broker starts while Redis is down and answers UNAVAILABLE until it is up.
+    /// </summary>
+    public static CredBrokerBuilder UseRedisStore(this CredBrokerBuilder builder, Action<RedisStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+
+        services.AddOptions<RedisStoreOptions>()
+            .Configure(configure)
+            .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis:Configuration must name a Redis endpoint, e.g. '127.0.0.1:6379'")
+            .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:Redis:KeyPrefix must not contain '{' or '}'")
+            .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:Redis:Timeout must be between 100 ms and 1 minute")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(sp => RedisConnection.Connect(
+            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+            sp.GetService<ILoggerFactory>()));
+
+        services.AddHostedService<RedisStoreWarmUp>();
+
+        // AddCredBroker registered the in-memory store with TryAdd; this choice overrides it.
+        services.RemoveAll<IBrokerStore>();
+        services.AddSingleton<RedisBrokerStore>();
+        services.AddSingleton<IBrokerStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
+        return builder;
+    }
+}

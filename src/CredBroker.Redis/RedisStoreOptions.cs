@@ -1,0 +1,24 @@
+namespace CredBroker.Redis;
+
+/// <summary>Where the Redis store lives. Bound from <c>CredBroker:Redis</c>; validated on start.</summary>
+public sealed class RedisStoreOptions
+{
+    /// <summary>
+    /// StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or
+    /// <c>redis-a:6379,redis-b:6379,password=...</c>. Default: none; required. Whatever it says,
+    /// the store forces <c>abortConnect=false</c> and fail-fast backlog so it fails closed while Redis is away.
+    /// </summary>
+    public string Configuration { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Put before every key, to share one Redis with other data. Must not contain <c>{</c> or <c>}</c>
+    /// (it would move the hash tag). Default: empty (no prefix).
+    /// </summary>
+    public string KeyPrefix { get; set; } = string.Empty;
+
+    /// <summary>
+    /// How long to wait for a connection or a reply before the store reports itself unavailable
+    /// (the broker then answers UNAVAILABLE). Default: 2 seconds; between 100 ms and 1 minute.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,67 @@
+using CredBroker.Core.Policy;
+using CredBroker.Server.Errors;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace CredBroker.Server.Auth;
+
+/// <summary>
+/// Authenticates every broker RPC and admits it only under a role its method allows
+/// (<see cref="MethodRoles"/>). A method with no row is refused: deny by default.
+/// </summary>
+public sealed partial class AuthorizationInterceptor(CallerAuthenticator authenticator, IPolicySource policy, ILogger<AuthorizationInterceptor> logger) : Interceptor
+{
+    private const string BrokerPrefix = "/credbroker.";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        await AdmitAsync(context).ConfigureAwait(false);
+        return await continuation(request, context).ConfigureAwait(false);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        await AdmitAsync(context).ConfigureAwait(false);
+        await continuation(request, responseStream, context).ConfigureAwait(false);
+    }
+
+    private async Task AdmitAsync(ServerCallContext context)
+    {
+        if (!context.Method.StartsWith(BrokerPrefix, StringComparison.Ordinal))
+        {
+            // Only the standard health service lives outside our package; it carries no secrets.
+            return;
+        }
+
+        var roles = MethodRoles.For(context.Method) ?? throw RpcErrors.PermissionDenied($"{context.Method} is not open to any role");
+        var authenticated = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        if (authenticated.Identity is not { } identity)
+        {
+            LogUnauthenticated(context.Method, authenticated.Failure!);
+            throw RpcErrors.Unauthenticated(authenticated.Failure!);
+        }
+
+        var current = policy.Current;
+        foreach (var role in roles)
+        {
+            var holds = role == Role.Agent ? current.FindWorkload(identity.Id) is not null : current.Roles.Holds(identity.Id, role);
+            if (holds)
+            {
+                context.SetCaller(new Caller(identity, role));
+                return;
+            }
+        }
+
+        var needed = string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()));
+        LogForbidden(identity.Id, context.Method, needed);
+        throw RpcErrors.PermissionDenied($"{identity.Id} lacks role {needed}, which {context.Method} requires");
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Refused unauthenticated call to {Method}: {Reason}")]
+    private partial void LogUnauthenticated(string method, string reason);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Refused {Caller} on {Method}: needs role {Role}")]
+    private partial void LogForbidden(string caller, string method, string role);
+}

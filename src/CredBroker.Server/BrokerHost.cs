@@ -1,0 +1,166 @@
+using CredBroker.Core;
+using CredBroker.Core.DependencyInjection;
+using CredBroker.Core.Identity;
+using CredBroker.Core.Policy;
+using CredBroker.Core.SigningKeys;
+using CredBroker.Core.Storage;
+using CredBroker.Redis;
+using CredBroker.Server.Auth;
+using CredBroker.Server.Configuration;
+using CredBroker.Server.Http;
+using CredBroker.Server.Services;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace CredBroker.Server;
+
+/// <summary>Builds the broker's host: gRPC services, the HTTP beside them, and the domain behind both.</summary>
+public static class BrokerHost
+{
+    /// <summary>gRPC (cleartext HTTP/2) when no URL is configured.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>HTTP/1.1 for JWKS, metadata and health when no URL is configured.</summary>
+    public const string DefaultHttpUrl = "http://127.0.0.1:5081";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var section = builder.Configuration.GetSection(BrokerOptions.Section);
+        var server = section.Get<ServerOptions>() ?? new ServerOptions();
+
+        ConfigureKestrel(builder, server);
+        builder.Services.Configure<BrokerOptions>(section);
+        builder.Services.Configure<SigningKeyOptions>(section.GetSection("Keys"));
+        builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = Path.GetFullPath(o.KeyDirectory, builder.Environment.ContentRootPath));
+        builder.Services.Configure<StoreOptions>(section.GetSection("Storage"));
+        builder.Services.Configure<ServerOptions>(section);
+
+        var policyFile = section[nameof(BrokerOptions.PolicyFile)];
+        if (string.IsNullOrWhiteSpace(policyFile))
+        {
+            policyFile = builder.Environment.IsDevelopment()
+                ? Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml")
+                : throw new OptionsValidationException(BrokerOptions.Section, typeof(BrokerOptions), ["CredBroker:PolicyFile is required outside the Development environment"]);
+        }
+
+        builder.Services.AddSingleton<IPolicySource>(new PolicyFileSource(policyFile));
+        var broker = builder.Services.AddCredBroker();
+        switch (server.Store.ToLowerInvariant())
+        {
+            case "memory":
+                break;
+            case "redis":
+                broker.UseRedisStore(o => o.Configuration = server.Redis ?? string.Empty);
+                break;
+            default:
+                throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
+        }
+
+        AddIdentity(builder, server.DevIdentities ?? builder.Environment.IsDevelopment());
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = server.MaxMessageBytes;
+            o.EnableDetailedErrors = false;
+            o.Interceptors.Add<AuthorizationInterceptor>();
+        });
+        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+
+        var app = builder.Build();
+        app.MapGrpcService<GrantRpc>();
+        app.MapGrpcService<TaskRpc>();
+        app.MapGrpcService<AdminRpc>();
+        app.MapGrpcService<VerifyRpc>();
+        app.MapGrpcHealthChecksService();
+        app.MapWellKnown();
+        return app;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions server)
+    {
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = server.MaxMessageBytes + 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.Limits.Http2.MaxStreamsPerConnection = 256;
+            if (builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+            {
+                // Endpoints spelled out in configuration keep the protocols they name.
+                return;
+            }
+
+            // Loopback unless told otherwise: a broker is never exposed by accident.
+            var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+            var grpcUrls = string.IsNullOrWhiteSpace(urls) ? [DefaultUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var url in grpcUrls)
+            {
+                // Cleartext HTTP/2 needs prior knowledge, which Kestrel offers only on an HTTP/2-only
+                // endpoint; with TLS, ALPN serves gRPC and HTTP/1.1 clients on one port.
+                Listen(k, url, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2);
+            }
+
+            var httpUrl = server.HttpUrl ?? (string.IsNullOrWhiteSpace(urls) ? DefaultHttpUrl : null);
+            if (!string.IsNullOrWhiteSpace(httpUrl))
+            {
+                // JWKS, metadata and health for HTTP/1.1 clients beside a cleartext gRPC port.
+                Listen(k, httpUrl, _ => HttpProtocols.Http1AndHttp2);
+            }
+        });
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string url, Func<bool, HttpProtocols> protocols)
+    {
+        var uri = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
+        var tls = uri.Scheme == Uri.UriSchemeHttps;
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = protocols(tls);
+            if (tls)
+            {
+                listen.UseHttps();
+            }
+        }
+
+        if (uri.IsLoopback && uri.Host == "localhost")
+        {
+            kestrel.ListenLocalhost(uri.Port, Configure);
+        }
+        else
+        {
+            kestrel.Listen(System.Net.IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, Configure);
+        }
+    }
+
+    private static void AddIdentity(WebApplicationBuilder builder, bool devIdentities)
+    {
+        var trusted = new List<TrustedIssuer>();
+        if (devIdentities)
+        {
+            builder.Services.AddSingleton(sp => new DevIdentityIssuer(
+                sp.GetRequiredService<IOptions<SigningKeyOptions>>().Value.KeyDirectory,
+                sp.GetRequiredService<IOptions<BrokerOptions>>().Value.IdentityAudience,
+                sp.GetRequiredService<TimeProvider>()));
+        }
+
+        builder.Services.AddSingleton(sp =>
+        {
+            var issuers = new List<TrustedIssuer>(trusted);
+            if (devIdentities)
+            {
+                issuers.Add(sp.GetRequiredService<DevIdentityIssuer>().Trust());
+            }
+
+            if (issuers.Count == 0)
+            {
+                throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), ["no identity issuer is trusted; for local use set CredBroker:DevIdentities=true"]);
+            }
+
+            var options = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
+            return new IdentityTokenValidator(issuers, options.ClockSkew, sp.GetRequiredService<TimeProvider>());
+        });
+        builder.Services.AddSingleton<IdentityCache>();
+        builder.Services.AddSingleton<CallerAuthenticator>();
+    }
+}

@@ -1,0 +1,23 @@
+namespace CredBroker.Server.Configuration;
+
+/// <summary>Host settings (section <c>CredBroker</c>) beside <see cref="Core.BrokerOptions"/>.</summary>
+public sealed class ServerOptions
+{
+    /// <summary><c>memory</c> (one process, the default) or <c>redis</c> (durable, several replicas).</summary>
+    public string Store { get; set; } = "memory";
+
+    /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c>. Required when <see cref="Store"/> is <c>redis</c>.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Trust the local dev identity issuer. Default: true in the Development environment, false elsewhere.</summary>
+    public bool? DevIdentities { get; set; }
+
+    /// <summary>
+    /// An extra HTTP/1.1 listener for JWKS, metadata and health, for clients that cannot speak
+    /// cleartext HTTP/2. Default: <c>http://127.0.0.1:5081</c> when no URL is configured, none otherwise.
+    /// </summary>
+    public string? HttpUrl { get; set; }
+
+    /// <summary>Largest gRPC message accepted, in bytes. Default: 2 MiB.</summary>
+    public int MaxMessageBytes { get; set; } = 2 * 1024 * 1024;
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using CredBroker.Core;
+using CredBroker.Core.Policy;
+using CredBroker.Core.SigningKeys;
+using CredBroker.Core.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace CredBroker.Server.Http;
+
+/// <summary>The HTTP beside gRPC: JWKS, RFC 8414 metadata, and a liveness probe.</summary>
+public static class WellKnownEndpoints
+{
+    public const string JwksPath = "/.well-known/jwks.json";
+    public const string MetadataPath = "/.well-known/oauth-authorization-server";
+
+    private static readonly string[] ClientAuthMethods = ["private_key_jwt", "tls_client_auth"];
+    private static readonly string[] SigningAlgorithms = [ClaimNames.Algorithm];
+    private static readonly string[] GrpcServices =
+        ["credbroker.v1.GrantService", "credbroker.v1.TaskService", "credbroker.v1.AdminService", "credbroker.v1.VerifyService"];
+
+    public static IEndpointRouteBuilder MapWellKnown(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(JwksPath, (SigningKeyRing ring, IOptions<SigningKeyOptions> keyOptions, HttpContext http) =>
+        {
+            // Verifiers may cache this long; an old key stays published at least this much longer.
+            http.Response.Headers.CacheControl = "public, max-age=" + ((int)keyOptions.Value.JwksCacheAge.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Results.Json(new
+            {
+                keys = ring.Published.Select(k => new
+                {
+                    kty = "EC",
+                    crv = "P-256",
+                    x = k.X,
+                    y = k.Y,
+                    kid = k.Kid,
+                    use = "sig",
+                    alg = ClaimNames.Algorithm,
+                }),
+            });
+        });
+
+        endpoints.MapGet(MetadataPath, (IOptions<BrokerOptions> options, IPolicySource policy) =>
+        {
+            var issuer = options.Value.Issuer.TrimEnd('/');
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["issuer"] = options.Value.Issuer,
+                ["jwks_uri"] = issuer + JwksPath,
+                ["scopes_supported"] = policy.Current.Tools.Keys.Order(StringComparer.Ordinal).ToArray(),
+                // Grants are requested over gRPC (credbroker.v1.GrantService), not an HTTP token endpoint.
+                ["response_types_supported"] = Array.Empty<string>(),
+                ["grant_types_supported"] = Array.Empty<string>(),
+                ["token_endpoint_auth_methods_supported"] = ClientAuthMethods,
+                ["access_token_signing_alg_values_supported"] = SigningAlgorithms,
+                ["introspection_endpoint_auth_methods_supported"] = ClientAuthMethods,
+                ["credbroker_grpc_services"] = GrpcServices,
+            });
+        });
+
+        endpoints.MapHealthChecks("/healthz");
+        return endpoints;
+    }
+}

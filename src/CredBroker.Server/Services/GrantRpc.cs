@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using CredBroker.Core.Grants;
+using CredBroker.Protocol.V1;
+using CredBroker.Server.Auth;
+using CredBroker.Server.Errors;
+using CredBroker.Server.Mapping;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace CredBroker.Server.Services;
+
+/// <summary>Agents ask for grants and hand them back.</summary>
+public sealed class GrantRpc(GrantBroker broker) : GrantService.GrantServiceBase
+{
+    public override async Task<RequestGrantResponse> RequestGrant(RequestGrantRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var outcome = await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller), context.CancellationToken);
+        return outcome switch
+        {
+            GrantOutcome.Issued issued => GrantMapping.ToProto(issued),
+            GrantOutcome.Refused refused => throw RpcErrors.From(refused.Refusal),
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    public override async Task<ReleaseGrantResponse> ReleaseGrant(ReleaseGrantRequest request, ServerCallContext context)
+    {
+        var result = await broker.ReleaseGrantAsync(context.Caller().Id, request.GrantId, context.CancellationToken);
+        return result.Succeeded
+            ? new ReleaseGrantResponse { ReleasedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
+            : throw RpcErrors.From(result.Refusal);
+    }
+}

@@ -1,0 +1,30 @@
+using CredBroker.Core.Storage;
+using CredBroker.Testing.Redis;
+using CredBroker.Testing.Storage;
+using NUnit.Framework;
+using StackExchange.Redis;
+
+namespace CredBroker.Redis.Tests;
+
+/// <summary>The store contract on the shared Redis; expiry uses real time, so those tests wait about a second.</summary>
+[TestFixture]
+public sealed class RedisBrokerStoreContractTests : BrokerStoreContract
+{
+    private IConnectionMultiplexer redis = null!;
+
+    [OneTimeSetUp]
+    public async Task Connect() => redis = await RedisStores.ConnectAsync(await SharedRedis.GetEndpointAsync());
+
+    [OneTimeTearDown]
+    public async Task Disconnect() => await redis.DisposeAsync();
+
+    protected override Task<IBrokerStore> CreateStoreAsync() => Task.FromResult<IBrokerStore>(RedisStores.Create(redis));
+
+    protected override async Task PassAsync(DateTimeOffset instant)
+    {
+        while (await Store.GetTimeAsync(default) <= instant)
+        {
+            await Task.Delay(50);
+        }
+    }
+}

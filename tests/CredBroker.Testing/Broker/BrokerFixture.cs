@@ -1,0 +1,122 @@
+using CredBroker.Core.Identity;
+using CredBroker.Protocol.V1;
+using CredBroker.Server;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Testing.Broker;
+
+/// <summary>
+/// A real broker: the production host on Kestrel at 127.0.0.1:0, reached through the generated
+/// clients over a real HTTP/2 connection. Identities come from the broker's dev issuer.
+/// </summary>
+public sealed class BrokerFixture : IAsyncDisposable
+{
+    public const string Issuer = "https://credbroker.test";
+
+    private readonly WebApplication app;
+    private readonly DevIdentityIssuer identities;
+    private bool stopped;
+
+    private BrokerFixture(WebApplication app, string directory, Uri address, CapturedLogs logs)
+    {
+        this.app = app;
+        Directory = directory;
+        Address = address;
+        Logs = logs;
+        identities = app.Services.GetRequiredService<DevIdentityIssuer>();
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null, MaxReceiveMessageSize = null });
+        Http = new HttpClient { BaseAddress = address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+    }
+
+    /// <summary>Where this broker keeps its keys and policy; a second broker given the same directory shares them.</summary>
+    public string Directory { get; }
+
+    public Uri Address { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public GrpcChannel Channel { get; }
+
+    /// <summary>HTTP/2 client for the well-known endpoints on the same port.</summary>
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    /// <param name="redis">A Redis endpoint to use as the store; null for the in-memory store.</param>
+    /// <param name="directory">An existing broker directory to reuse (keys and policy); null for a fresh one.</param>
+    public static async Task<BrokerFixture> StartAsync(string? redis = null, string? directory = null, string policy = TestPolicy.Yaml)
+    {
+        directory ??= System.IO.Directory.CreateTempSubdirectory("credbroker-test-").FullName;
+        var policyFile = Path.Combine(directory, "policy.yaml");
+        await File.WriteAllTextAsync(policyFile, policy);
+        var settings = new Dictionary<string, string?>
+        {
+            ["CredBroker:Issuer"] = Issuer,
+            ["CredBroker:PolicyFile"] = policyFile,
+            ["CredBroker:Keys:KeyDirectory"] = Path.Combine(directory, "keys"),
+            ["CredBroker:DevIdentities"] = "true",
+            ["CredBroker:Store"] = redis is null ? "memory" : "redis",
+            ["CredBroker:Redis"] = redis,
+        };
+        var logs = new CapturedLogs();
+        var app = BrokerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new BrokerFixture(app, directory, new Uri(address), logs);
+    }
+
+    public string IdentityToken(string spiffeId) => identities.Issue(spiffeId, TimeSpan.FromMinutes(10));
+
+    public CallOptions As(string spiffeId) => new(new Metadata { { "authorization", "Bearer " + IdentityToken(spiffeId) } });
+
+    public GrantService.GrantServiceClient Grants => new(Channel);
+
+    public TaskService.TaskServiceClient Tasks => new(Channel);
+
+    public AdminService.AdminServiceClient Admin => new(Channel);
+
+    public VerifyService.VerifyServiceClient Verify => new(Channel);
+
+    public static string NewTaskId() => "t-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Stops the broker but keeps its directory, for restart tests.</summary>
+    public async Task StopAsync()
+    {
+        if (stopped)
+        {
+            return;
+        }
+
+        stopped = true;
+        Channel.Dispose();
+        Http.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+}
