@@ -10,20 +10,8 @@ public sealed partial class RedisBrokerStore
     /// Runs one exchange with Redis. Whatever keeps Redis from answering becomes
     /// <see cref="BrokerStoreUnavailableException"/>, so callers fail closed (invariant 1).
     /// </summary>
-    private async Task<T> RunAsync<T>(string operation, string subject, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            // StackExchange.Redis takes no token; the command still completes or times out on its own.
-            return await exchange(redis.GetDatabase()).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsUnavailable(e))
-        {
-            LogUnavailable(e, operation, subject);
-            throw new BrokerStoreUnavailableException($"Redis store unavailable during {operation}; failing closed", e);
-        }
-    }
+    private Task<T> RunAsync<T>(string operation, string subject, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
+        RedisFailClosed.RunAsync(redis, operation, exchange, e => LogUnavailable(e, operation, subject), cancellationToken);
 
     /// <summary>Best-effort housekeeping whose loss is safe; never fails the caller.</summary>
     private void Forget(Func<IDatabase, Task> housekeeping)
@@ -36,14 +24,11 @@ public sealed partial class RedisBrokerStore
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (RedisFailClosed.IsUnavailable(e))
         {
             LogHousekeepingSkipped(e);
         }
     }
-
-    private static bool IsUnavailable(Exception e) =>
-        e is RedisException or TimeoutException or ObjectDisposedException;
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
         LogConnectionFailed(e.Exception, e.EndPoint, e.FailureType);

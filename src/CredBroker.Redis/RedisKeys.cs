@@ -27,4 +27,19 @@ public static class RedisKeys
 
     /// <summary>A brace in the prefix would move the hash tag off the task and split a task's keys across slots.</summary>
     public static bool IsValidPrefix(string? prefix) => prefix is null || prefix.AsSpan().IndexOfAny('{', '}') < 0;
+
+    /// <summary>Hash tag of the revocation log's keys: one slot, so each rule write is one atomic script.</summary>
+    public const string RevocationTag = "{rv}";
+
+    /// <summary>Stream: every rule event in order; the entry id is the verifiers' cursor.</summary>
+    public static RedisKey RevocationLog(string prefix) => prefix + RevocationTag + ":log";
+
+    /// <summary>Hash: field "Kind:subject" to the JSON of the standing workload, tool and kill-switch rules.</summary>
+    public static RedisKey RevocationState(string prefix) => prefix + RevocationTag + ":state";
+
+    /// <summary>String: the dataset generation. Its absence means a wiped or replaced dataset (invariant 3).</summary>
+    public static RedisKey Generation(string prefix) => prefix + RevocationTag + ":gen";
+
+    /// <summary>Pub/sub channel that tells replicas a rule was appended.</summary>
+    public static RedisChannel RevocationNotify(string prefix) => RedisChannel.Literal(prefix + RevocationTag + ":notify");
 }

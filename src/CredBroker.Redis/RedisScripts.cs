@@ -19,6 +19,16 @@ internal static class RedisScripts
 
     public static LuaScript FindGrant { get; } = Load("find-grant");
 
+    public static LuaScript AppendRevocation { get; } = Load("append-revocation");
+
+    public static LuaScript LiftRevocation { get; } = Load("lift-revocation");
+
+    public static LuaScript StandingRevocations { get; } = Load("standing-revocations");
+
+    public static LuaScript EnsureGeneration { get; } = Load("ensure-generation");
+
+    public static LuaScript MaintainRevocations { get; } = Load("maintain-revocations");
+
     private static LuaScript Load(string name)
     {
         var resource = $"CredBroker.Redis.Scripts.{name}.lua";

@@ -1,4 +1,5 @@
 using CredBroker.Core.DependencyInjection;
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,8 @@ public static class RedisStoreBuilderExtensions
         services.RemoveAll<IBrokerStore>();
         services.AddSingleton<RedisBrokerStore>();
         services.AddSingleton<IBrokerStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
+        services.RemoveAll<IRevocationLog>();
+        services.AddSingleton<IRevocationLog, RedisRevocationLog>();
         return builder;
     }
 }

@@ -8,6 +8,7 @@ using CredBroker.Redis;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Configuration;
 using CredBroker.Server.Http;
+using CredBroker.Server.Revocation;
 using CredBroker.Server.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -52,7 +53,11 @@ public static class BrokerHost
             case "memory":
                 break;
             case "redis":
-                broker.UseRedisStore(o => o.Configuration = server.Redis ?? string.Empty);
+                broker.UseRedisStore(o =>
+                {
+                    o.Configuration = server.Redis ?? string.Empty;
+                    o.KeyPrefix = server.RedisKeyPrefix ?? string.Empty;
+                });
                 break;
             default:
                 throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
@@ -66,6 +71,7 @@ public static class BrokerHost
             o.Interceptors.Add<AuthorizationInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddHostedService<RevocationMaintenance>();
 
         var app = builder.Build();
         app.MapGrpcService<GrantRpc>();

@@ -165,4 +165,29 @@ public sealed class RedisBrokerTests
 
         TestContext.Out.WriteLine($"{issued.Count} grants issued before the revocation, {refusals.Count} refused after it");
     }
+
+    [Test]
+    public async Task A_wiped_dataset_revokes_every_token_issued_before_it()
+    {
+        var before = (await broker.Grants.RequestGrantAsync(Request(BrokerFixture.NewTaskId()), broker.As(TestPolicy.Support))).Grant;
+        await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true"))
+        {
+            await admin.GetServers().Single().FlushAllDatabasesAsync();
+        }
+
+        // The broker notices within its generation check interval (1 s); poll, never sleep a fixed time.
+        IntrospectResponse answer;
+        var attempts = 0;
+        do
+        {
+            await Task.Delay(100);
+            answer = await IntrospectAsync(broker, before.AccessToken);
+        }
+        while (attempts++ < 50 && !answer.Reason.Contains("new store generation", StringComparison.Ordinal));
+
+        Assert.That(answer.Active, Is.False);
+        Assert.That(answer.Reason, Does.Contain("new store generation"));
+        var after = (await broker.Grants.RequestGrantAsync(Request(BrokerFixture.NewTaskId()), broker.As(TestPolicy.Support))).Grant;
+        Assert.That((await IntrospectAsync(broker, after.AccessToken)).Active, Is.True, "the broker carries on after the wipe");
+    }
 }

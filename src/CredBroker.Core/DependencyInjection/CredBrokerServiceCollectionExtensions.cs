@@ -1,5 +1,6 @@
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
+using CredBroker.Core.Revocation;
 using CredBroker.Core.SigningKeys;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Tasks;
@@ -32,6 +33,9 @@ public static class CredBrokerServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton<IBrokerStore, InMemoryBrokerStore>();
+        services.TryAddSingleton<IRevocationLog, InMemoryRevocationLog>();
+        services.TryAddSingleton<RuleLifetime>();
+        services.TryAddSingleton<RevocationBroker>();
         services.TryAddSingleton(sp => new SigningKeyRing(
             sp.GetRequiredService<IOptions<SigningKeyOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -1,4 +1,5 @@
 using CredBroker.Core.Policy;
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Tokens;
 using CredBroker.Core.Validation;
@@ -10,8 +11,18 @@ namespace CredBroker.Core.Grants;
 /// Decides a grant request: input checks, then policy, then one atomic store insert, then the
 /// token. The token is minted only after the store acknowledged the grant (invariant 1).
 /// </summary>
-public sealed partial class GrantBroker(IPolicySource policy, IBrokerStore store, AccessTokenIssuer tokens, ILogger<GrantBroker> logger)
+public sealed partial class GrantBroker(
+    IPolicySource policy,
+    IBrokerStore store,
+    IRevocationLog revocations,
+    RuleLifetime lifetime,
+    AccessTokenIssuer tokens,
+    TimeProvider time,
+    ILogger<GrantBroker> logger)
 {
+    /// <summary>A rule lifting within this long is waited out rather than refused, so a grant is not bounced for a second.</summary>
+    private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(1.5);
+
     public async Task<GrantOutcome> RequestGrantAsync(GrantRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -53,6 +64,11 @@ public sealed partial class GrantBroker(IPolicySource policy, IBrokerStore store
         GrantInsertResult inserted;
         try
         {
+            if (await CheckStandingRulesAsync(request, cancellationToken).ConfigureAwait(false) is { } stands)
+            {
+                return new GrantOutcome.Refused(stands);
+            }
+
             inserted = await store.InsertGrantAsync(draft, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException e)
@@ -126,8 +142,45 @@ public sealed partial class GrantBroker(IPolicySource policy, IBrokerStore store
         }
     }
 
+    /// <summary>
+    /// Refuses while the kill switch, a quarantine or a tool revocation stands. This is for the
+    /// agent's sake: safety does not depend on it, because a rule covers every token issued before
+    /// it is lifted, including one minted while this check raced the rule (invariant 4).
+    /// </summary>
+    private async Task<Refusal?> CheckStandingRulesAsync(GrantRequest request, CancellationToken cancellationToken)
+    {
+        var standing = await revocations.GetStandingAsync(request.WorkloadId, request.Tools, cancellationToken).ConfigureAwait(false);
+        var wait = TimeSpan.Zero;
+        foreach (var rule in standing.Rules.Where(r => r.StandsAt(standing.Now)))
+        {
+            if (rule.LiftedAt is { } lifted && lifted - standing.Now <= ShortWait)
+            {
+                // The rule's last covered second is ending; a token minted in it would be dead on arrival.
+                wait = lifted - standing.Now > wait ? lifted - standing.Now : wait;
+                continue;
+            }
+
+            return rule.Kind switch
+            {
+                RevocationKind.All => Refusal.Precondition($"kill switch engaged at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}: no grants are issued"),
+                RevocationKind.Workload => Refusal.Precondition($"workload {rule.Subject} is quarantined until {rule.LiftedAt:yyyy-MM-ddTHH:mm:ssZ}") with { RetryAfter = rule.LiftedAt - standing.Now },
+                _ => Refusal.Precondition($"tool {rule.Subject} was revoked at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}") with { RetryAfter = rule.LiftedAt - standing.Now },
+            };
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
     private async Task<BrokerResult<GrantRevocationResult>> RevokeAsync(string grantId, string reason, CancellationToken cancellationToken)
     {
+        // The rule goes to the log first: if the record update then fails, the grant is still dead
+        // to every verifier and the caller, told UNAVAILABLE, retries. Errs toward revoking.
+        await revocations.AppendAsync(new RevocationDraft(RevocationKind.Grant, grantId, reason, LiftAfter: null, lifetime.AfterLift), cancellationToken).ConfigureAwait(false);
         var result = await store.RevokeGrantAsync(grantId, reason, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {

@@ -1,3 +1,4 @@
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Validation;
 using Microsoft.Extensions.Logging;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace CredBroker.Core.Tasks;
 
 /// <summary>Ends tasks: once <see cref="RevokeTaskAsync"/> returns, no grant of the task is active and none can be added (invariant 2).</summary>
-public sealed partial class TaskBroker(IBrokerStore store, ILogger<TaskBroker> logger)
+public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revocations, RuleLifetime lifetime, ILogger<TaskBroker> logger)
 {
     public async Task<BrokerResult<TaskRevocationResult>> RevokeTaskAsync(string taskId, string? reason, string revokedBy, CancellationToken cancellationToken)
     {
@@ -16,7 +17,12 @@ public sealed partial class TaskBroker(IBrokerStore store, ILogger<TaskBroker> l
 
         try
         {
-            var result = await store.RevokeTaskAsync(taskId, string.IsNullOrWhiteSpace(reason) ? $"revoked by {revokedBy}" : reason, cancellationToken).ConfigureAwait(false);
+            var why = string.IsNullOrWhiteSpace(reason) ? $"revoked by {revokedBy}" : reason;
+
+            // Log first (verifiers learn it), then mark the task (no grant after). A task rule stands:
+            // a grant that raced the mark was minted before it and is covered too.
+            await revocations.AppendAsync(new RevocationDraft(RevocationKind.Task, taskId, why, LiftAfter: null, lifetime.AfterLift, revokedBy), cancellationToken).ConfigureAwait(false);
+            var result = await store.RevokeTaskAsync(taskId, why, cancellationToken).ConfigureAwait(false);
             LogTaskRevoked(taskId, revokedBy, result.RevokedGrants, result.AlreadyRevoked);
             return BrokerResult<TaskRevocationResult>.Ok(result);
         }

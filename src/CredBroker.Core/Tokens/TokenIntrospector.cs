@@ -1,9 +1,10 @@
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 
 namespace CredBroker.Core.Tokens;
 
 /// <summary>RFC 7662 for our own tokens: active only when well signed, in its lifetime, and its grant is live and unrevoked.</summary>
-public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store)
+public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations)
 {
     public async Task<BrokerResult<Introspection>> IntrospectAsync(string? token, CancellationToken cancellationToken)
     {
@@ -19,14 +20,25 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
         }
 
         GrantStatus status;
+        StandingRules standing;
         try
         {
-            status = await store.GetGrantStatusAsync(claims.TaskId, claims.JwtId, cancellationToken).ConfigureAwait(false);
+            // Two reads in parallel: the grant's own record (task slot) and the mass rules.
+            var statusRead = store.GetGrantStatusAsync(claims.TaskId, claims.JwtId, cancellationToken).AsTask();
+            var rulesRead = revocations.GetStandingAsync(claims.Subject, claims.Scope, cancellationToken).AsTask();
+            await Task.WhenAll(statusRead, rulesRead).ConfigureAwait(false);
+            status = await statusRead.ConfigureAwait(false);
+            standing = await rulesRead.ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException)
         {
             // Cannot prove the token unrevoked: say so rather than guess "active".
             return Refusal.StoreUnavailable("grant store unavailable; cannot tell whether the token is revoked");
+        }
+
+        if (standing.Rules.FirstOrDefault(r => r.Covers(claims)) is { } rule)
+        {
+            return BrokerResult<Introspection>.Ok(Introspection.Inactive(Describe(rule)));
         }
 
         return BrokerResult<Introspection>.Ok(status.State switch
@@ -37,6 +49,13 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
             _ => Introspection.Inactive("grant is unknown or expired"),
         });
     }
+
+    private static string Describe(RevocationRule rule) => rule.Kind switch
+    {
+        RevocationKind.All => $"all tokens issued before {rule.LiftedAt?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? "now"} are revoked ({rule.Reason})",
+        RevocationKind.Workload => $"workload {rule.Subject} was revoked at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}",
+        _ => $"tool {rule.Subject} was revoked at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}",
+    };
 }
 
 /// <summary>An introspection answer; claims only when active (RFC 7662 section 2.2).</summary>

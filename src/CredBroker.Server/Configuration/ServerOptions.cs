@@ -9,6 +9,9 @@ public sealed class ServerOptions
     /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c>. Required when <see cref="Store"/> is <c>redis</c>.</summary>
     public string? Redis { get; set; }
 
+    /// <summary>A prefix for every Redis key, so several brokers (or test runs) can share one Redis. Default: none.</summary>
+    public string? RedisKeyPrefix { get; set; }
+
     /// <summary>Trust the local dev identity issuer. Default: true in the Development environment, false elsewhere.</summary>
     public bool? DevIdentities { get; set; }
 

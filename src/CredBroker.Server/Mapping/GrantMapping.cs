@@ -18,7 +18,7 @@ public static class GrantMapping
             request.TaskId,
             request.Purpose,
             request.Tools.ToList(),
-            request.Ttl is { } ttl ? ToTimeSpan(ttl) : null,
+            request.Ttl is { } ttl ? DurationMapping.ToTimeSpan(ttl) : null,
             request.Context.ToDictionary(StringComparer.Ordinal),
             string.IsNullOrEmpty(request.ApprovalId) ? null : request.ApprovalId);
     }
@@ -42,19 +42,5 @@ public static class GrantMapping
                 Scope = string.Join(' ', g.Tools),
             },
         };
-    }
-
-    /// <summary>
-    /// A Duration whose parts disagree in sign or overflow is not a duration; it maps to a
-    /// negative span so validation refuses it by name rather than the mapping throwing.
-    /// </summary>
-    private static TimeSpan ToTimeSpan(Duration duration)
-    {
-        if (duration.Seconds < 0 || duration.Nanos < 0 || duration.Seconds > 315_576_000_000L)
-        {
-            return TimeSpan.FromTicks(-1);
-        }
-
-        return duration.ToTimeSpan();
     }
 }

@@ -1,13 +1,16 @@
 using CredBroker.Core.Grants;
+using CredBroker.Core.Revocation;
 using CredBroker.Protocol.V1;
+using CredBroker.Server.Auth;
 using CredBroker.Server.Errors;
+using CredBroker.Server.Mapping;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace CredBroker.Server.Services;
 
-/// <summary>Operators revoke and inspect.</summary>
-public sealed class AdminRpc(GrantBroker grants) : AdminService.AdminServiceBase
+/// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations) : AdminService.AdminServiceBase
 {
     public override async Task<RevokeResponse> RevokeGrant(RevokeGrantRequest request, ServerCallContext context)
     {
@@ -15,5 +18,43 @@ public sealed class AdminRpc(GrantBroker grants) : AdminService.AdminServiceBase
         return result.Succeeded
             ? new RevokeResponse { RevokedGrants = result.Value.AlreadyRevoked ? 0 : 1, RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
             : throw RpcErrors.From(result.Refusal);
+    }
+
+    public override async Task<RevokeResponse> RevokeWorkload(RevokeWorkloadRequest request, ServerCallContext context)
+    {
+        TimeSpan? quarantine = request.Quarantine is { } q ? DurationMapping.ToTimeSpan(q) : null;
+        var result = await revocations.RevokeWorkloadAsync(request.WorkloadId, request.Reason, quarantine, context.Caller().Id, context.CancellationToken);
+        return RevocationMapping.ToResponse(result);
+    }
+
+    public override async Task<RevokeResponse> RevokeTool(RevokeToolRequest request, ServerCallContext context) =>
+        RevocationMapping.ToResponse(await revocations.RevokeToolAsync(request.Tool, request.Reason, context.Caller().Id, context.CancellationToken));
+
+    public override async Task<KillSwitchState> EngageKillSwitch(KillSwitchRequest request, ServerCallContext context)
+    {
+        var result = await revocations.EngageKillSwitchAsync(request.Reason, context.Caller().Id, context.CancellationToken);
+        return result.Succeeded ? RevocationMapping.ToKillSwitch(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
+    public override async Task<KillSwitchState> ReleaseKillSwitch(KillSwitchRequest request, ServerCallContext context)
+    {
+        var released = await revocations.ReleaseKillSwitchAsync(context.CancellationToken);
+        if (!released.Succeeded)
+        {
+            throw RpcErrors.From(released.Refusal);
+        }
+
+        return released.Value is { } rule ? RevocationMapping.ToKillSwitch(rule) : await GetKillSwitch(new GetKillSwitchRequest(), context);
+    }
+
+    public override async Task<KillSwitchState> GetKillSwitch(GetKillSwitchRequest request, ServerCallContext context)
+    {
+        var result = await revocations.GetKillSwitchAsync(context.CancellationToken);
+        if (!result.Succeeded)
+        {
+            throw RpcErrors.From(result.Refusal);
+        }
+
+        return result.Value is { } rule ? RevocationMapping.ToKillSwitch(rule) : new KillSwitchState { Engaged = false };
     }
 }

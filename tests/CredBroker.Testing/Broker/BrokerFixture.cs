@@ -51,7 +51,8 @@ public sealed class BrokerFixture : IAsyncDisposable
 
     /// <param name="redis">A Redis endpoint to use as the store; null for the in-memory store.</param>
     /// <param name="directory">An existing broker directory to reuse (keys and policy); null for a fresh one.</param>
-    public static async Task<BrokerFixture> StartAsync(string? redis = null, string? directory = null, string policy = TestPolicy.Yaml)
+    /// <param name="redisKeyPrefix">Keeps this broker's Redis keys apart, e.g. for tests of global rules such as the kill switch.</param>
+    public static async Task<BrokerFixture> StartAsync(string? redis = null, string? directory = null, string policy = TestPolicy.Yaml, string? redisKeyPrefix = null)
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("credbroker-test-").FullName;
         var policyFile = Path.Combine(directory, "policy.yaml");
@@ -64,6 +65,7 @@ public sealed class BrokerFixture : IAsyncDisposable
             ["CredBroker:DevIdentities"] = "true",
             ["CredBroker:Store"] = redis is null ? "memory" : "redis",
             ["CredBroker:Redis"] = redis,
+            ["CredBroker:RedisKeyPrefix"] = redisKeyPrefix,
         };
         var logs = new CapturedLogs();
         var app = BrokerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>

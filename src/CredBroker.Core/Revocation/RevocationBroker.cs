@@ -1,0 +1,110 @@
+using CredBroker.Core.Identity;
+using CredBroker.Core.Policy;
+using CredBroker.Core.Storage;
+using CredBroker.Core.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Core.Revocation;
+
+/// <summary>
+/// Mass revocation: a workload, a tool, or everything. Each is one rule in the log, O(1) in the
+/// number of live grants (invariant 4); grant records are left to expire.
+/// </summary>
+public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime lifetime, ILogger<RevocationBroker> logger)
+{
+    public static readonly TimeSpan MaxQuarantine = TimeSpan.FromDays(30);
+
+    public async Task<BrokerResult<RevocationRule>> RevokeWorkloadAsync(string workloadId, string? reason, TimeSpan? quarantine, string by, CancellationToken cancellationToken)
+    {
+        if (!SpiffeId.IsValid(workloadId))
+        {
+            return Refusal.Invalid("workload_id", "not a SPIFFE ID (spiffe://trust-domain/path)");
+        }
+
+        if (quarantine is { } q && (q < TimeSpan.FromSeconds(1) || q > MaxQuarantine))
+        {
+            return Refusal.Invalid("quarantine", "must be between 1s and 30d");
+        }
+
+        var keep = (quarantine ?? TimeSpan.Zero) + lifetime.AfterLift;
+        return await AppendAsync(new RevocationDraft(RevocationKind.Workload, workloadId, reason ?? string.Empty, quarantine ?? TimeSpan.Zero, keep, by), reason, cancellationToken);
+    }
+
+    public async Task<BrokerResult<RevocationRule>> RevokeToolAsync(string tool, string? reason, string by, CancellationToken cancellationToken)
+    {
+        if (!ToolNames.IsWellFormed(tool))
+        {
+            return Refusal.Invalid("tool", "not a tool name (dotted lower-case segments, at most 128 characters)");
+        }
+
+        return await AppendAsync(new RevocationDraft(RevocationKind.Tool, tool, reason ?? string.Empty, TimeSpan.Zero, lifetime.AfterLift, by), reason, cancellationToken);
+    }
+
+    /// <summary>Every token dies and no grant is issued until <see cref="ReleaseKillSwitchAsync"/>.</summary>
+    public async Task<BrokerResult<RevocationRule>> EngageKillSwitchAsync(string? reason, string by, CancellationToken cancellationToken) =>
+        await AppendAsync(new RevocationDraft(RevocationKind.All, string.Empty, reason ?? string.Empty, LiftAfter: null, ExpireAfter: null, by), reason, cancellationToken);
+
+    /// <summary>Lifts the kill switch: tokens issued before now stay dead; new grants may be issued. Null rule when it was not engaged.</summary>
+    public async Task<BrokerResult<RevocationRule?>> ReleaseKillSwitchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entry = await log.LiftAsync(RevocationKind.All, string.Empty, lifetime.AfterLift, cancellationToken).ConfigureAwait(false);
+            if (entry is not null)
+            {
+                LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+            }
+
+            return BrokerResult<RevocationRule?>.Ok(entry?.Rule);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e);
+            return Refusal.StoreUnavailable("revocation store unavailable; the kill switch was not released");
+        }
+    }
+
+    /// <summary>The kill switch's rule, if it was ever engaged and is still remembered.</summary>
+    public async Task<BrokerResult<RevocationRule?>> GetKillSwitchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var standing = await log.GetStandingAsync(string.Empty, [], cancellationToken).ConfigureAwait(false);
+            return BrokerResult<RevocationRule?>.Ok(standing.Rules.FirstOrDefault(r => r.Kind == RevocationKind.All && !r.Reason.StartsWith(GenerationReason, StringComparison.Ordinal)));
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e);
+            return Refusal.StoreUnavailable("revocation store unavailable");
+        }
+    }
+
+    /// <summary>How the rule a new store generation writes begins; it is not the kill switch.</summary>
+    public const string GenerationReason = "new store generation";
+
+    private async Task<BrokerResult<RevocationRule>> AppendAsync(RevocationDraft draft, string? reason, CancellationToken cancellationToken)
+    {
+        if (FieldChecks.Text(reason, "reason", InputLimits.ReasonMaxLength, required: false) is { } badReason)
+        {
+            return badReason;
+        }
+
+        try
+        {
+            var entry = await log.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
+            LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+            return BrokerResult<RevocationRule>.Ok(entry.Rule);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e);
+            return Refusal.StoreUnavailable("revocation store unavailable; nothing was revoked");
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Revocation rule {Kind} '{Subject}' written at cursor {Cursor}")]
+    private partial void LogRule(RevocationKind kind, string subject, string cursor);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Revocation store unavailable; failing closed")]
+    private partial void LogStoreUnavailable(Exception error);
+}

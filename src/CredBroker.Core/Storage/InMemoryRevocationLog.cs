@@ -1,0 +1,109 @@
+using System.Globalization;
+using CredBroker.Core.Revocation;
+
+namespace CredBroker.Core.Storage;
+
+/// <summary>The revocation log of a one-process broker: a list in memory, ordered by a sequence number.</summary>
+public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
+{
+    private readonly Lock gate = new();
+    private readonly List<(long Sequence, RevocationRule Rule)> entries = [];
+    private readonly Dictionary<string, RevocationRule> standing = new(StringComparer.Ordinal);
+    private long sequence;
+    private bool generationStarted;
+
+    public ValueTask<RevocationEntry> AppendAsync(RevocationDraft draft, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return ValueTask.FromResult(AppendLocked(RevocationTimes.Stamp(draft, time.GetUtcNow())));
+        }
+    }
+
+    public ValueTask<RevocationEntry?> LiftAsync(RevocationKind kind, string subject, TimeSpan expireAfterLift, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var key = $"{kind}:{subject}";
+            if (!standing.TryGetValue(key, out var rule) || rule.LiftedAt is not null)
+            {
+                return ValueTask.FromResult<RevocationEntry?>(null);
+            }
+
+            var lifted = RevocationTimes.Lift(time.GetUtcNow(), TimeSpan.Zero);
+            var entry = AppendLocked(rule with { LiftedAt = lifted, ExpiresAt = lifted + expireAfterLift });
+            return ValueTask.FromResult<RevocationEntry?>(entry);
+        }
+    }
+
+    public ValueTask<StandingRules> GetStandingAsync(string workloadId, IReadOnlyList<string> tools, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        lock (gate)
+        {
+            var keys = tools.Select(t => $"{RevocationKind.Tool}:{t}").Append($"{RevocationKind.Workload}:{workloadId}").Append($"{RevocationKind.All}:");
+            var rules = keys.Select(k => standing.GetValueOrDefault(k)).OfType<RevocationRule>().ToList();
+            return ValueTask.FromResult(new StandingRules(time.GetUtcNow(), rules));
+        }
+    }
+
+    public ValueTask<RevocationPage> ReadAfterAsync(string? cursor, int max, CancellationToken cancellationToken)
+    {
+        var after = string.IsNullOrEmpty(cursor) ? 0 : long.Parse(cursor, NumberStyles.None, CultureInfo.InvariantCulture);
+        lock (gate)
+        {
+            var page = entries.Where(e => e.Sequence > after).Take(max).Select(e => new RevocationEntry(Format(e.Sequence), e.Rule)).ToList();
+            var last = page.Count > 0 ? page[^1].Cursor : Format(Math.Max(after, 0));
+            return ValueTask.FromResult(new RevocationPage(page, last));
+        }
+    }
+
+    public ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (generationStarted)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            // A new process has no record of any token signed before it started with the same keys.
+            generationStarted = true;
+            AppendLocked(RevocationTimes.Stamp(new RevocationDraft(RevocationKind.All, string.Empty, RevocationBroker.GenerationReason + ": tokens issued before it are unknown", TimeSpan.Zero, tokenLifetime, "credbroker"), time.GetUtcNow()));
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    public ValueTask MaintainAsync(DateTimeOffset horizon, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var now = time.GetUtcNow();
+            foreach (var (key, rule) in standing.Where(s => s.Value.ExpiresAt is { } e && e <= now).ToList())
+            {
+                standing.Remove(key);
+            }
+
+            // Entries are only dropped once the rule they carry can no longer cover a live token.
+            entries.RemoveAll(e => e.Rule.ExpiresAt is { } expiry && expiry <= now && expiry <= horizon);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Cursors are fixed-width so they also sort as text, like the Redis store's stream ids.</summary>
+    private static string Format(long value) => value.ToString("D19", CultureInfo.InvariantCulture);
+
+    private RevocationEntry AppendLocked(RevocationRule rule)
+    {
+        if (rule.Kind is RevocationKind.Workload or RevocationKind.Tool or RevocationKind.All)
+        {
+            standing.TryGetValue(rule.Key, out var existing);
+            rule = RevocationSet.Merge(existing, rule);
+            standing[rule.Key] = rule;
+        }
+
+        entries.Add((++sequence, rule));
+        return new RevocationEntry(Format(sequence), rule);
+    }
+}

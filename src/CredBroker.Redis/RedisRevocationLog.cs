@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using CredBroker.Core.Revocation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CredBroker.Redis;
+
+/// <summary>
+/// The revocation log in Redis: a stream every replica and verifier reads in order, and a hash of
+/// standing rules, all under the <c>{rv}</c> hash tag so each write is one atomic script (invariant 4).
+/// With AOF and <c>appendfsync always</c> an acknowledged rule survives a crash (invariant 3).
+/// </summary>
+public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, ILogger<RedisRevocationLog> logger) : IRevocationLog
+{
+    private readonly string prefix = options.Value.KeyPrefix ?? string.Empty;
+
+    public async ValueTask<RevocationEntry> AppendAsync(RevocationDraft draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var reply = await RunAsync("append revocation", db => db.ScriptEvaluateAsync(RedisScripts.AppendRevocation, new
+        {
+            log = RedisKeys.RevocationLog(prefix),
+            state = RedisKeys.RevocationState(prefix),
+            notify = (string)RedisKeys.RevocationNotify(prefix)!,
+            kind = draft.Kind.ToString(),
+            subject = draft.Subject,
+            reason = draft.Reason,
+            by = draft.By,
+            liftAfterMs = Millis(draft.LiftAfter),
+            expireAfterMs = Millis(draft.ExpireAfter),
+        }), cancellationToken).ConfigureAwait(false);
+        return RevocationJson.Entry((string)reply!);
+    }
+
+    public async ValueTask<RevocationEntry?> LiftAsync(RevocationKind kind, string subject, TimeSpan expireAfterLift, CancellationToken cancellationToken)
+    {
+        var reply = await RunAsync("lift revocation", db => db.ScriptEvaluateAsync(RedisScripts.LiftRevocation, new
+        {
+            log = RedisKeys.RevocationLog(prefix),
+            state = RedisKeys.RevocationState(prefix),
+            notify = (string)RedisKeys.RevocationNotify(prefix)!,
+            kind = kind.ToString(),
+            subject,
+            expireAfterMs = Millis(expireAfterLift),
+        }), cancellationToken).ConfigureAwait(false);
+        return reply.IsNull ? null : RevocationJson.Entry((string)reply!);
+    }
+
+    public async ValueTask<StandingRules> GetStandingAsync(string workloadId, IReadOnlyList<string> tools, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        var fields = tools.Select(t => $"{RevocationKind.Tool}:{t}").Append($"{RevocationKind.Workload}:{workloadId}").Append($"{RevocationKind.All}:").ToArray();
+        var reply = await RunAsync("read standing revocations", db => db.ScriptEvaluateAsync(RedisScripts.StandingRevocations, new
+        {
+            state = RedisKeys.RevocationState(prefix),
+            fields = JsonSerializer.Serialize(fields),
+        }), cancellationToken).ConfigureAwait(false);
+        var values = (RedisResult[])reply!;
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)values[0]!, CultureInfo.InvariantCulture));
+        var rules = ((RedisResult[])values[1]!).Select(r => RevocationJson.Entry((string)r!).Rule).ToList();
+        return new StandingRules(now, rules);
+    }
+
+    public async ValueTask<RevocationPage> ReadAfterAsync(string? cursor, int max, CancellationToken cancellationToken)
+    {
+        var after = string.IsNullOrEmpty(cursor) || cursor == "0" ? "-" : "(" + cursor;
+        var entries = await RunAsync("read revocation log", db => db.StreamRangeAsync(RedisKeys.RevocationLog(prefix), after, "+", max), cancellationToken).ConfigureAwait(false);
+        var page = entries.Select(RevocationJson.Entry).ToList();
+        return new RevocationPage(page, page.Count > 0 ? page[^1].Cursor : cursor ?? "0");
+    }
+
+    public async ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken)
+    {
+        var reply = await RunAsync("check generation", db => db.ScriptEvaluateAsync(RedisScripts.EnsureGeneration, new
+        {
+            generation = RedisKeys.Generation(prefix),
+            log = RedisKeys.RevocationLog(prefix),
+            state = RedisKeys.RevocationState(prefix),
+            notify = (string)RedisKeys.RevocationNotify(prefix)!,
+            id = Guid.NewGuid().ToString("N"),
+            reason = RevocationBroker.GenerationReason + ": dataset was empty or replaced; tokens issued before it are revoked",
+            expireAfterMs = Millis(tokenLifetime),
+        }), cancellationToken).ConfigureAwait(false);
+        var started = (long)reply == 1;
+        if (started)
+        {
+            LogNewGeneration();
+        }
+
+        return started;
+    }
+
+    public async ValueTask MaintainAsync(DateTimeOffset horizon, CancellationToken cancellationToken) =>
+        await RunAsync("maintain revocations", db => db.ScriptEvaluateAsync(RedisScripts.MaintainRevocations, new
+        {
+            log = RedisKeys.RevocationLog(prefix),
+            state = RedisKeys.RevocationState(prefix),
+            horizonMs = horizon.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        }), cancellationToken).ConfigureAwait(false);
+
+    private static string Millis(TimeSpan? span) => span is { } s ? ((long)s.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty;
+
+    private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
+        RedisFailClosed.RunAsync(redis, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Redis revocation log unavailable during {Operation}; failing closed")]
+    private partial void LogUnavailable(Exception error, string operation);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Redis dataset has no generation marker (new, wiped or replaced): every token issued before now is revoked")]
+    private partial void LogNewGeneration();
+}
