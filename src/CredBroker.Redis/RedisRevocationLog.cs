@@ -100,6 +100,14 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
             horizonMs = horizon.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
         }), cancellationToken).ConfigureAwait(false);
 
+    public void OnAppended(Action signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+
+        // Pub/sub is a hint only: a lost message costs at most the feed's poll interval.
+        redis.GetSubscriber().Subscribe(RedisKeys.RevocationNotify(prefix), (_, _) => signal());
+    }
+
     private static string Millis(TimeSpan? span) => span is { } s ? ((long)s.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty;
 
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>

@@ -72,6 +72,7 @@ public static class BrokerHost
         });
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         builder.Services.AddHostedService<RevocationMaintenance>();
+        builder.Services.AddHostedService<RevocationFeedService>();
 
         var app = builder.Build();
         app.MapGrpcService<GrantRpc>();

@@ -36,6 +36,8 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IRevocationLog, InMemoryRevocationLog>();
         services.TryAddSingleton<RuleLifetime>();
         services.TryAddSingleton<RevocationBroker>();
+        services.TryAddSingleton<RevocationFeed>();
+        services.TryAddSingleton<RevocationWatch>();
         services.TryAddSingleton(sp => new SigningKeyRing(
             sp.GetRequiredService<IOptions<SigningKeyOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

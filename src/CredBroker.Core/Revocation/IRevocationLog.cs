@@ -26,6 +26,9 @@ public interface IRevocationLog
     /// </summary>
     ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken);
 
+    /// <summary>Calls <paramref name="signal"/> when a rule may have been appended (by any replica); a hint to read now.</summary>
+    void OnAppended(Action signal);
+
     /// <summary>Forgets expired rules and trims the log before <paramref name="horizon"/>, re-appending rules still in force first.</summary>
     ValueTask MaintainAsync(DateTimeOffset horizon, CancellationToken cancellationToken);
 }

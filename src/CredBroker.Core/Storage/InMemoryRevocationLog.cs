@@ -10,6 +10,7 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
     private readonly List<(long Sequence, RevocationRule Rule)> entries = [];
     private readonly Dictionary<string, RevocationRule> standing = new(StringComparer.Ordinal);
     private long sequence;
+    private Action? appended;
     private bool generationStarted;
 
     public ValueTask<RevocationEntry> AppendAsync(RevocationDraft draft, CancellationToken cancellationToken)
@@ -19,6 +20,8 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
             return ValueTask.FromResult(AppendLocked(RevocationTimes.Stamp(draft, time.GetUtcNow())));
         }
     }
+
+    public void OnAppended(Action signal) => appended += signal;
 
     public ValueTask<RevocationEntry?> LiftAsync(RevocationKind kind, string subject, TimeSpan expireAfterLift, CancellationToken cancellationToken)
     {
@@ -49,7 +52,8 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
 
     public ValueTask<RevocationPage> ReadAfterAsync(string? cursor, int max, CancellationToken cancellationToken)
     {
-        var after = string.IsNullOrEmpty(cursor) ? 0 : long.Parse(cursor, NumberStyles.None, CultureInfo.InvariantCulture);
+        _ = Cursors.TryParse(cursor, out var position);
+        var after = position.Major;
         lock (gate)
         {
             var page = entries.Where(e => e.Sequence > after).Take(max).Select(e => new RevocationEntry(Format(e.Sequence), e.Rule)).ToList();
@@ -104,6 +108,7 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
         }
 
         entries.Add((++sequence, rule));
+        appended?.Invoke();
         return new RevocationEntry(Format(sequence), rule);
     }
 }

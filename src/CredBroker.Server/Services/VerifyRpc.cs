@@ -1,14 +1,48 @@
+using CredBroker.Core;
+using CredBroker.Core.Revocation;
+using CredBroker.Core.Storage;
 using CredBroker.Core.Tokens;
 using CredBroker.Protocol.V1;
 using CredBroker.Server.Errors;
+using CredBroker.Server.Mapping;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace CredBroker.Server.Services;
 
 /// <summary>Tool servers ask whether a token is live.</summary>
-public sealed class VerifyRpc(TokenIntrospector introspector) : VerifyService.VerifyServiceBase
+public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch) : VerifyService.VerifyServiceBase
 {
+    public override async Task WatchRevocations(WatchRevocationsRequest request, IServerStreamWriter<RevocationEvent> responseStream, ServerCallContext context)
+    {
+        if (RevocationWatch.Validate(request.AfterCursor) is { } invalid)
+        {
+            throw RpcErrors.From(invalid);
+        }
+
+        try
+        {
+            await foreach (var item in watch.WatchAsync(request.AfterCursor, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(item switch
+                {
+                    FeedItem.Rule rule => RevocationMapping.ToEvent(rule.Entry),
+                    FeedItem.Heartbeat beat => new RevocationEvent { KeepAlive = true, Cursor = beat.Cursor, RevokedAt = Timestamp.FromDateTimeOffset(beat.ReadAt) },
+                    _ => throw new System.Diagnostics.UnreachableException(),
+                });
+            }
+        }
+        catch (WatcherTooSlowException e)
+        {
+            throw RpcErrors.From(Refusal.StoreUnavailable(e.Message));
+        }
+        catch (BrokerStoreUnavailableException)
+        {
+            // The verifier's view cannot be proven fresh; it reconnects with its cursor.
+            throw RpcErrors.From(Refusal.StoreUnavailable("revocation log unavailable; reconnect with your last cursor"));
+        }
+    }
+
     public override async Task<IntrospectResponse> Introspect(IntrospectRequest request, ServerCallContext context)
     {
         var result = await introspector.IntrospectAsync(request.Token, context.CancellationToken);
