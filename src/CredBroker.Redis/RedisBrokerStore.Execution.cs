@@ -11,7 +11,7 @@ public sealed partial class RedisBrokerStore
     /// <see cref="BrokerStoreUnavailableException"/>, so callers fail closed (invariant 1).
     /// </summary>
     private Task<T> RunAsync<T>(string operation, string subject, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
-        RedisFailClosed.RunAsync(redis, operation, exchange, e => LogUnavailable(e, operation, subject), cancellationToken);
+        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation, subject), cancellationToken);
 
     /// <summary>Best-effort housekeeping whose loss is safe; never fails the caller.</summary>
     private void Forget(Func<IDatabase, Task> housekeeping)

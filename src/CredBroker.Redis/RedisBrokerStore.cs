@@ -26,8 +26,12 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
     private readonly StoreOptions storeOptions;
     private readonly ILogger<RedisBrokerStore> logger;
 
-    public RedisBrokerStore(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, IOptions<StoreOptions> storeOptions, ILogger<RedisBrokerStore> logger)
+    private readonly RedisPersistenceGuard? guard;
+
+    /// <param name="guard">Keeps the store closed until Redis persistence is verified; null when the caller checked it.</param>
+    public RedisBrokerStore(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, IOptions<StoreOptions> storeOptions, ILogger<RedisBrokerStore> logger, RedisPersistenceGuard? guard = null)
     {
+        this.guard = guard;
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(storeOptions);

@@ -26,6 +26,8 @@ public static class RedisConnection
         // Retry often enough that an outage ends for the broker within seconds of Redis coming back.
         config.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
         config.ClientName ??= "credbroker";
+        // CONFIG GET is an admin command to the client; the broker reads (never sets) persistence settings (invariant 3).
+        config.AllowAdmin = true;
         if (loggerFactory is not null)
         {
             config.LoggerFactory = loggerFactory;

@@ -9,9 +9,14 @@ namespace CredBroker.Redis;
 /// </summary>
 internal static class RedisFailClosed
 {
-    public static async Task<T> RunAsync<T>(IConnectionMultiplexer redis, string operation, Func<IDatabase, Task<T>> exchange, Action<Exception> onUnavailable, CancellationToken cancellationToken)
+    public static async Task<T> RunAsync<T>(IConnectionMultiplexer redis, RedisPersistenceGuard? guard, string operation, Func<IDatabase, Task<T>> exchange, Action<Exception> onUnavailable, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (guard is { Verified: false })
+        {
+            throw new BrokerStoreUnavailableException($"Redis persistence is not verified yet; {operation} refused (failing closed)");
+        }
+
         try
         {
             // StackExchange.Redis takes no token; the command still completes or times out on its own.

@@ -12,7 +12,7 @@ namespace CredBroker.Redis;
 /// standing rules, all under the <c>{rv}</c> hash tag so each write is one atomic script (invariant 4).
 /// With AOF and <c>appendfsync always</c> an acknowledged rule survives a crash (invariant 3).
 /// </summary>
-public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, ILogger<RedisRevocationLog> logger) : IRevocationLog
+public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, ILogger<RedisRevocationLog> logger, RedisPersistenceGuard? guard = null) : IRevocationLog
 {
     private readonly string prefix = options.Value.KeyPrefix ?? string.Empty;
 
@@ -111,7 +111,7 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
     private static string Millis(TimeSpan? span) => span is { } s ? ((long)s.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty;
 
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
-        RedisFailClosed.RunAsync(redis, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
+        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Redis revocation log unavailable during {Operation}; failing closed")]
     private partial void LogUnavailable(Exception error, string operation);

@@ -33,6 +33,7 @@ public static class RedisStoreBuilderExtensions
             sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
             sp.GetService<ILoggerFactory>()));
 
+        services.TryAddSingleton<RedisPersistenceGuard>();
         services.AddHostedService<RedisStoreWarmUp>();
 
         // AddCredBroker registered the in-memory store with TryAdd; this choice overrides it.

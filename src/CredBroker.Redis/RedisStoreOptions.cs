@@ -21,4 +21,11 @@ public sealed class RedisStoreOptions
     /// (the broker then answers UNAVAILABLE). Default: 2 seconds; between 100 ms and 1 minute.
     /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Run on a Redis that could lose an acknowledged revocation (no AOF, <c>appendfsync</c> other
+    /// than <c>always</c>, or an evicting memory policy). Default: false, and the broker refuses to
+    /// start on such a Redis. When true, every start logs a critical warning naming what is unsafe.
+    /// </summary>
+    public bool AcceptDataLossRisk { get; set; }
 }

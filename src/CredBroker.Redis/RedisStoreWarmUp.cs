@@ -1,20 +1,42 @@
 using Microsoft.Extensions.Hosting;
-using StackExchange.Redis;
+using Microsoft.Extensions.Logging;
 
 namespace CredBroker.Redis;
 
 /// <summary>
-/// Connects to Redis while the host starts, before the first request arrives. A lazy first
-/// connect would happen on a request thread under load and could time out, failing those
-/// requests closed for no reason. If Redis is down, the broker still starts and heals later.
+/// Connects to Redis and checks its persistence while the host starts, before the first request.
+/// An unsafe Redis stops the start. If Redis is down, the broker starts, fails closed, and checks
+/// again every second until Redis is back and proven safe.
 /// </summary>
-internal sealed class RedisStoreWarmUp(IServiceProvider services) : IHostedService
+internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, ILogger<RedisStoreWarmUp> logger) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = (IConnectionMultiplexer)services.GetService(typeof(IConnectionMultiplexer))!;
-        return Task.CompletedTask;
+        if (!await guard.VerifyAsync().ConfigureAwait(false))
+        {
+            LogDeferred();
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (!guard.Verified && await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await guard.VerifyAsync().ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Logged as critical by the guard; the store stays closed rather than risk a lost revocation.
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 9112, Level = LogLevel.Warning, Message = "Redis is not reachable at start; the store fails closed until it is back and its persistence is verified")]
+    private partial void LogDeferred();
 }

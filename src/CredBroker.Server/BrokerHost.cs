@@ -57,6 +57,7 @@ public static class BrokerHost
                 {
                     o.Configuration = server.Redis ?? string.Empty;
                     o.KeyPrefix = server.RedisKeyPrefix ?? string.Empty;
+                    o.AcceptDataLossRisk = server.RedisAcceptDataLossRisk;
                 });
                 break;
             default:

@@ -30,11 +30,11 @@ public sealed class WatchRevocationsTests(string store)
         await broker.DisposeAsync();
     }
 
-    private static AsyncServerStreamingCall<RevocationEvent> Watch(BrokerFixture on, string cursor = "") =>
+    internal static AsyncServerStreamingCall<RevocationEvent> Watch(BrokerFixture on, string cursor = "") =>
         on.Verify.WatchRevocations(new WatchRevocationsRequest { AfterCursor = cursor }, on.As(TestPolicy.Tool).WithDeadline(DateTime.UtcNow + Patience));
 
     /// <summary>Reads events until one satisfies <paramref name="wanted"/>; fails after the patience runs out.</summary>
-    private static async Task<List<RevocationEvent>> ReadUntilAsync(AsyncServerStreamingCall<RevocationEvent> call, Func<RevocationEvent, bool> wanted)
+    internal static async Task<List<RevocationEvent>> ReadUntilAsync(AsyncServerStreamingCall<RevocationEvent> call, Func<RevocationEvent, bool> wanted)
     {
         var seen = new List<RevocationEvent>();
         while (await call.ResponseStream.MoveNext())
@@ -115,24 +115,27 @@ public sealed class WatchRevocationsTests(string store)
         Assert.That(error.Status.Detail, Does.StartWith("after_cursor:"));
     }
 
+    private static int CompareCursors(string a, string b) => Core.Revocation.Cursors.Compare(a, b);
+}
+
+/// <summary>Several broker replicas on one Redis: a revocation made on any reaches watchers of every one.</summary>
+public sealed class ReplicaWatchTests
+{
     [Test]
     public async Task A_revocation_on_one_replica_reaches_watchers_of_another()
     {
-        if (redis is null)
-        {
-            Assert.Ignore("replicas share state only through Redis");
-        }
-
+        var redis = await SharedRedis.GetEndpointAsync();
+        var prefix = $"replicas-{Guid.NewGuid():N}:";
+        await using var broker = await BrokerFixture.StartAsync(redis, redisKeyPrefix: prefix);
         await using var other = await BrokerFixture.StartAsync(redis, redisKeyPrefix: prefix);
-        using var call = Watch(other);
-        await ReadUntilAsync(call, e => e.KeepAlive);
+        using var call = WatchRevocationsTests.Watch(other);
+        await WatchRevocationsTests.ReadUntilAsync(call, e => e.KeepAlive);
         var taskId = BrokerFixture.NewTaskId();
 
         await broker.Tasks.RevokeTaskAsync(new RevokeTaskRequest { TaskId = taskId }, broker.As(TestPolicy.Orchestrator));
 
-        var events = await ReadUntilAsync(call, e => e.Subject == taskId);
+        var events = await WatchRevocationsTests.ReadUntilAsync(call, e => e.Subject == taskId);
         Assert.That(events.Last().Kind, Is.EqualTo(RevocationKind.Task));
+        Assert.That(broker.Logs.Errors.Concat(other.Logs.Errors), Is.Empty);
     }
-
-    private static int CompareCursors(string a, string b) => Core.Revocation.Cursors.Compare(a, b);
 }

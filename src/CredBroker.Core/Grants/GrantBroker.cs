@@ -170,7 +170,8 @@ public sealed partial class GrantBroker(
 
         if (wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+            // A timer may fire a little early; the margin keeps the new iat past the lift.
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
         }
 
         return null;

@@ -12,6 +12,12 @@ public sealed class ServerOptions
     /// <summary>A prefix for every Redis key, so several brokers (or test runs) can share one Redis. Default: none.</summary>
     public string? RedisKeyPrefix { get; set; }
 
+    /// <summary>
+    /// Run on a Redis that could lose an acknowledged revocation (see README). Default: false: the
+    /// broker refuses to start unless Redis has appendonly yes, appendfsync always, maxmemory-policy noeviction.
+    /// </summary>
+    public bool RedisAcceptDataLossRisk { get; set; }
+
     /// <summary>Trust the local dev identity issuer. Default: true in the Development environment, false elsewhere.</summary>
     public bool? DevIdentities { get; set; }
 

@@ -52,12 +52,13 @@ public sealed class BrokerFixture : IAsyncDisposable
     /// <param name="redis">A Redis endpoint to use as the store; null for the in-memory store.</param>
     /// <param name="directory">An existing broker directory to reuse (keys and policy); null for a fresh one.</param>
     /// <param name="redisKeyPrefix">Keeps this broker's Redis keys apart, e.g. for tests of global rules such as the kill switch.</param>
-    public static async Task<BrokerFixture> StartAsync(string? redis = null, string? directory = null, string policy = TestPolicy.Yaml, string? redisKeyPrefix = null)
+    /// <param name="settings">Extra configuration, e.g. <c>CredBroker:RedisAcceptDataLossRisk</c>.</param>
+    public static async Task<BrokerFixture> StartAsync(string? redis = null, string? directory = null, string policy = TestPolicy.Yaml, string? redisKeyPrefix = null, Dictionary<string, string?>? settings = null)
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("credbroker-test-").FullName;
         var policyFile = Path.Combine(directory, "policy.yaml");
         await File.WriteAllTextAsync(policyFile, policy);
-        var settings = new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["CredBroker:Issuer"] = Issuer,
             ["CredBroker:PolicyFile"] = policyFile,
@@ -67,15 +68,29 @@ public sealed class BrokerFixture : IAsyncDisposable
             ["CredBroker:Redis"] = redis,
             ["CredBroker:RedisKeyPrefix"] = redisKeyPrefix,
         };
+        foreach (var (key, value) in settings ?? [])
+        {
+            configuration[key] = value;
+        }
+
         var logs = new CapturedLogs();
         var app = BrokerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BrokerFixture(app, directory, new Uri(address), logs);
     }
