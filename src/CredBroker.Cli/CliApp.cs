@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using CredBroker.Cli.Commands;
+
+namespace CredBroker.Cli;
+
+/// <summary>The <c>credbroker</c> command tree and how a run ends: parse errors are usage errors (exit code 2).</summary>
+public static class CliApp
+{
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Request, release and revoke grants; introspect tokens.")
+        {
+            GrantCommands.Create(),
+            TaskCommands.Create(),
+            RevokeCommands.Create(),
+            TokenCommands.Create(),
+        };
+        foreach (var option in GlobalOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var parse = CreateRoot().Parse(args);
+
+        // System.CommandLine ends a parse error with exit code 1, which here means "the broker refused";
+        // a script must be able to tell a typo from a denial.
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {problem.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync($"Run '{Usage(parse)} --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Usage(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Command is RootCommand ? "credbroker" : result.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+}

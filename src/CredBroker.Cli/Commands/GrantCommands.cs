@@ -1,0 +1,76 @@
+using System.CommandLine;
+using CredBroker.Cli.Output;
+using CredBroker.Client;
+
+namespace CredBroker.Cli.Commands;
+
+/// <summary><c>grant request</c> and <c>grant release</c>: what an agent (or a person standing in for one) does.</summary>
+public static class GrantCommands
+{
+    public static Command Create() => new("grant", "Request and release grants (role: agent)")
+    {
+        Request(),
+        Release(),
+    };
+
+    private static Command Request()
+    {
+        var task = new Option<string>("--task") { Description = "The task the access is for", Required = true };
+        var tools = new Option<string[]>("--tool") { Description = "A tool to grant; repeat for several (all are granted or none)", Required = true };
+        var purpose = new Option<string>("--purpose") { Description = "Why access is needed, in words an auditor can read", Required = true };
+        var ttl = new Option<TimeSpan?>("--ttl")
+        {
+            Description = "Requested lifetime such as 30s, 5m or 1h; the broker may shorten it. Default: the policy's",
+            HelpName = "duration",
+            CustomParser = Parse.Duration,
+        };
+        var command = new Command("request", "Ask for a token for tools of one task. Prints the token alone unless --output is given")
+        {
+            task, tools, purpose, ttl,
+        };
+        BrokerAction.Set(command, async (parse, client, output, cancellationToken) =>
+        {
+            var request = new GrantRequest(parse.GetRequiredValue(task), parse.GetRequiredValue(purpose), parse.GetRequiredValue(tools)) { Ttl = parse.GetValue(ttl) };
+            var grant = await client.RequestGrantAsync(request, cancellationToken).ConfigureAwait(false);
+            if (GlobalOptions.FormatOf(parse) is { } format)
+            {
+                Printer.Write(output, format, Fields(grant));
+            }
+            else
+            {
+                // Alone on its line, so TOKEN=$(credbroker grant request ...) just works.
+                await output.WriteLineAsync(grant.AccessToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Release()
+    {
+        var grantId = new Argument<string>("grant-id") { Description = "The grant to hand back (its token's jti)" };
+        var command = new Command("release", "Hand one of your grants back early; its token is inactive at once") { grantId };
+        BrokerAction.Set(command, async (parse, client, output, cancellationToken) =>
+        {
+            var id = parse.GetRequiredValue(grantId);
+            var releasedAt = await client.ReleaseGrantAsync(id, cancellationToken).ConfigureAwait(false);
+            Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [("grant_id", id), ("released_at", releasedAt)]);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<(string, object?)> Fields(BrokerGrant grant) =>
+    [
+        ("grant_id", grant.GrantId),
+        ("task_id", grant.TaskId),
+        ("workload_id", grant.WorkloadId),
+        ("tools", grant.Tools),
+        ("scope", grant.Scope),
+        ("audience", grant.Audience),
+        ("issued_at", grant.IssuedAt),
+        ("expires_at", grant.ExpiresAt),
+        ("access_token", grant.AccessToken),
+    ];
+}

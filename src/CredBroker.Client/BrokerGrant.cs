@@ -1,0 +1,30 @@
+using System.Text;
+
+namespace CredBroker.Client;
+
+/// <summary>A grant the broker issued: the access token and what it is good for.</summary>
+/// <param name="GrantId">Equals the token's <c>jti</c>; what release and revoke name.</param>
+/// <param name="AccessToken">A JWS compact <c>at+jwt</c> for the tool server named by <paramref name="Audience"/>.</param>
+/// <param name="Audience">The one tool server (token <c>aud</c>) that hosts every granted tool.</param>
+/// <param name="Scope">Space-separated tool names, as in the token's <c>scope</c> claim.</param>
+public sealed record BrokerGrant(
+    string GrantId,
+    string AccessToken,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt,
+    string TaskId,
+    string WorkloadId,
+    IReadOnlyList<string> Tools,
+    string Audience,
+    string Scope)
+{
+    /// <summary>How long the token lives, by the broker's clock.</summary>
+    public TimeSpan Lifetime => ExpiresAt - IssuedAt;
+
+    // A record prints every property by default; a grant logged by accident must not leak its token.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"GrantId = {GrantId}, TaskId = {TaskId}, WorkloadId = {WorkloadId}, Scope = {Scope}, Audience = {Audience}, ExpiresAt = {ExpiresAt:O}");
+        return true;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace CredBroker.Cli.Tests;
+
+/// <summary>What one run of the credbroker binary left behind.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+}
+
+/// <summary>
+/// Runs the real credbroker binary (<c>dotnet credbroker.dll</c>) from the test output directory,
+/// with an environment holding only what the test gives it, so a developer's own CREDBROKER_*
+/// settings cannot leak in.
+/// </summary>
+public static class Credbroker
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "credbroker.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("CREDBROKER_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start credbroker");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(Limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"credbroker {string.Join(' ', args)} ran longer than {Limit}");
+        }
+
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static Task<CliRun> RunAsync(params string[] args) => RunAsync(null, null, args);
+
+    /// <summary>The dotnet host running these tests (set by <c>dotnet test</c>), else the one on PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}
