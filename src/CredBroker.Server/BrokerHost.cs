@@ -113,7 +113,7 @@ public static class BrokerHost
             if (!string.IsNullOrWhiteSpace(httpUrl))
             {
                 // JWKS, metadata and health for HTTP/1.1 clients beside a cleartext gRPC port.
-                Listen(k, httpUrl, _ => HttpProtocols.Http1AndHttp2);
+                Listen(k, httpUrl, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1);
             }
         });
     }
