@@ -29,6 +29,8 @@ public static class BrokerHost
         var section = builder.Configuration.GetSection(BrokerOptions.Section);
         var server = section.Get<ServerOptions>() ?? new ServerOptions();
 
+        // First: its https defaults must be in place when ConfigureKestrel's listeners call UseHttps.
+        builder.AddBrokerTls();
         ConfigureKestrel(builder, server);
         builder.Services.Configure<BrokerOptions>(section);
         builder.Services.Configure<SigningKeyOptions>(section.GetSection("Keys"));
@@ -57,7 +59,6 @@ public static class BrokerHost
                 throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
         }
 
-        builder.AddBrokerTls();
         builder.AddBrokerIdentity(broker, server);
         builder.Services.AddGrpc(o =>
         {

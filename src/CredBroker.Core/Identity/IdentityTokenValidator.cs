@@ -19,6 +19,7 @@ public sealed class IdentityTokenValidator
     private readonly JsonWebTokenHandler handler = new() { MaximumTokenSizeInBytes = MaxTokenLength };
     private readonly Dictionary<string, (TrustedIssuer Issuer, TokenValidationParameters Parameters)> issuers;
     private readonly TimeSpan clockSkew;
+    private readonly TimeProvider time;
     private readonly IIdentityReplayGuard? replayGuard;
 
     /// <param name="replayGuard">When given, each token is accepted once only (its <c>jti</c> is remembered).</param>
@@ -27,6 +28,7 @@ public sealed class IdentityTokenValidator
         ArgumentNullException.ThrowIfNull(trusted);
         issuers = trusted.ToDictionary(t => t.Issuer, t => (t, Parameters(t, clockSkew, time)), StringComparer.Ordinal);
         this.clockSkew = clockSkew;
+        this.time = time;
         this.replayGuard = replayGuard;
     }
 
@@ -67,6 +69,12 @@ public sealed class IdentityTokenValidator
             return IdentityValidation.Fail(problem);
         }
 
+        if (!unverified.TryGetPayloadValue<long>("exp", out _))
+        {
+            // An identity without an end could be replayed forever.
+            return IdentityValidation.Fail("identity token has no expiry (exp); identity tokens must be short-lived");
+        }
+
         var key = await issuer.Keys.FindAsync(unverified.Kid, cancellationToken).ConfigureAwait(false);
         if (key is null)
         {
@@ -84,7 +92,7 @@ public sealed class IdentityTokenValidator
         var result = await handler.ValidateTokenAsync(unverified, parameters).ConfigureAwait(false);
         if (!result.IsValid)
         {
-            return IdentityValidation.Fail(Describe(result.Exception));
+            return IdentityValidation.Fail(result.Exception is SecurityTokenInvalidLifetimeException ? Lifetime(unverified) : Describe(result.Exception));
         }
 
         if (unverified.Audiences.Count() != 1)
@@ -161,12 +169,14 @@ public sealed class IdentityTokenValidator
         },
     };
 
+    private string Lifetime(JsonWebToken token) => token.ValidTo <= time.GetUtcNow().UtcDateTime - clockSkew
+        ? $"identity token has expired (allowing {clockSkew.TotalSeconds:0} s of clock skew); fetch a fresh one"
+        : $"identity token is not yet valid (nbf is ahead even allowing {clockSkew.TotalSeconds:0} s of clock skew); check the workload's clock";
+
     private static string Describe(Exception? error) => error switch
     {
         SecurityTokenSignatureKeyNotFoundException => "identity token signing key is unknown to its issuer",
         SecurityTokenInvalidSignatureException => "identity token signature is invalid",
-        SecurityTokenInvalidLifetimeException => "identity token is expired or not yet valid (check the workload's clock and token refresh)",
-        SecurityTokenNoExpirationException => "identity token has no expiry (exp)",
         SecurityTokenInvalidAudienceException => "identity token is not for this broker (audience)",
         SecurityTokenInvalidIssuerException => "identity token issuer is not trusted",
         SecurityTokenInvalidAlgorithmException => "identity token algorithm is not allowed",
