@@ -105,6 +105,16 @@ public sealed class IdentityReplayTests
     }
 
     [Test]
+    public async Task A_single_process_broker_refuses_replays_from_memory()
+    {
+        await using var local = await BrokerFixture.StartAsync(settings: Settings());
+        var token = issuer.Token(TestPolicy.Support);
+        await RequestAsync(local, token);
+        var error = Assert.ThrowsAsync<RpcException>(async () => await RequestAsync(local, token));
+        Assert.That(error!.Status.Detail, Does.Contain("already used"));
+    }
+
+    [Test]
     public async Task When_the_replay_store_is_down_the_call_is_UNAVAILABLE_not_admitted()
     {
         var guard = new Mock<IIdentityReplayGuard>();

@@ -130,6 +130,32 @@ public sealed class MutualTlsTests
     }
 
     [Test]
+    public async Task With_RequireClientCertificate_a_connection_without_one_is_refused_at_the_handshake()
+    {
+        var directory = Directory.CreateTempSubdirectory("credbroker-test-").FullName;
+        using var server = TestCertificates.IssueServer(serverCa);
+        TestCertificates.WritePem(server, Path.Combine(directory, "server.pem"), Path.Combine(directory, "server.key"));
+        TestCertificates.WritePem(workloadCa, Path.Combine(directory, "bundle.pem"));
+        await using var strict = await BrokerFixture.StartAsync(directory: directory, url: "https://127.0.0.1:0", settings: new Dictionary<string, string?>
+        {
+            ["CredBroker:Tls:CertificateFile"] = Path.Combine(directory, "server.pem"),
+            ["CredBroker:Tls:KeyFile"] = Path.Combine(directory, "server.key"),
+            ["CredBroker:Tls:TrustBundles:0:TrustDomain"] = "test.local",
+            ["CredBroker:Tls:TrustBundles:0:CaFile"] = Path.Combine(directory, "bundle.pem"),
+            ["CredBroker:Tls:RequireClientCertificate"] = "true",
+        });
+
+        using var anonymous = TlsChannels.Create(strict.Address, serverCa, null);
+        var error = Assert.ThrowsAsync<RpcException>(async () => await new GrantService.GrantServiceClient(anonymous).RequestGrantAsync(Request(), strict.As(TestPolicy.Support)));
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unavailable), "no TLS session, so not even a bearer token is read");
+
+        using var svid = TestCertificates.IssueClient(workloadCa, TestPolicy.Support);
+        using var authenticated = TlsChannels.Create(strict.Address, serverCa, svid);
+        var response = await new GrantService.GrantServiceClient(authenticated).RequestGrantAsync(Request());
+        Assert.That(response.Grant.WorkloadId, Is.EqualTo(TestPolicy.Support));
+    }
+
+    [Test]
     public async Task Plain_clients_that_trust_the_server_certificate_reach_the_well_known_endpoints()
     {
         using var http = new HttpClient(TlsChannels.Handler(serverCa, null)) { BaseAddress = broker.Address };
