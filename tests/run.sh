@@ -51,7 +51,8 @@ fi
 export CREDBROKER_TEST_REDIS="127.0.0.1:$port"
 echo "redis-server for the tests: $CREDBROKER_TEST_REDIS" >&2
 
-dotnet test CredBroker.sln --configuration Release --logger "trx" --results-directory "$results" "$@"
+# A hung test fails the run after 5 minutes instead of using up the CI budget.
+dotnet test CredBroker.sln --configuration Release --logger "trx" --results-directory "$results" --blame-hang-timeout 5m "$@"
 status=$?
 
 passed=0

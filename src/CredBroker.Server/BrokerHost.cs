@@ -1,6 +1,5 @@
 using CredBroker.Core;
 using CredBroker.Core.DependencyInjection;
-using CredBroker.Core.Identity;
 using CredBroker.Core.Policy;
 using CredBroker.Core.SigningKeys;
 using CredBroker.Core.Storage;
@@ -31,6 +30,8 @@ public static class BrokerHost
         var section = builder.Configuration.GetSection(BrokerOptions.Section);
         var server = section.Get<ServerOptions>() ?? new ServerOptions();
 
+        // First: its https defaults must be in place when ConfigureKestrel's listeners call UseHttps.
+        builder.AddBrokerTls();
         ConfigureKestrel(builder, server);
         builder.Services.Configure<BrokerOptions>(section);
         builder.Services.Configure<SigningKeyOptions>(section.GetSection("Keys"));
@@ -64,7 +65,7 @@ public static class BrokerHost
                 throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
         }
 
-        AddIdentity(builder, server.DevIdentities ?? builder.Environment.IsDevelopment());
+        builder.AddBrokerIdentity(broker, server);
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = server.MaxMessageBytes;
@@ -139,36 +140,5 @@ public static class BrokerHost
         {
             kestrel.Listen(System.Net.IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, Configure);
         }
-    }
-
-    private static void AddIdentity(WebApplicationBuilder builder, bool devIdentities)
-    {
-        var trusted = new List<TrustedIssuer>();
-        if (devIdentities)
-        {
-            builder.Services.AddSingleton(sp => new DevIdentityIssuer(
-                sp.GetRequiredService<IOptions<SigningKeyOptions>>().Value.KeyDirectory,
-                sp.GetRequiredService<IOptions<BrokerOptions>>().Value.IdentityAudience,
-                sp.GetRequiredService<TimeProvider>()));
-        }
-
-        builder.Services.AddSingleton(sp =>
-        {
-            var issuers = new List<TrustedIssuer>(trusted);
-            if (devIdentities)
-            {
-                issuers.Add(sp.GetRequiredService<DevIdentityIssuer>().Trust());
-            }
-
-            if (issuers.Count == 0)
-            {
-                throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), ["no identity issuer is trusted; for local use set CredBroker:DevIdentities=true"]);
-            }
-
-            var options = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
-            return new IdentityTokenValidator(issuers, options.ClockSkew, sp.GetRequiredService<TimeProvider>());
-        });
-        builder.Services.AddSingleton<IdentityCache>();
-        builder.Services.AddSingleton<CallerAuthenticator>();
     }
 }

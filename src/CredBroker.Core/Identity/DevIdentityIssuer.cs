@@ -34,12 +34,14 @@ public sealed class DevIdentityIssuer : IDisposable
 
     public string Audience { get; }
 
-    public TrustedIssuer Trust() => new(
-        IssuerName,
-        Audience,
-        kid => kid == securityKey.KeyId ? securityKey : null,
-        [SecurityAlgorithms.EcdsaSha256],
-        []);
+    /// <summary>Trusts this issuer for any trust domain: it is for local use only, never beside real workloads.</summary>
+    public TrustedIssuer Trust() => new()
+    {
+        Issuer = IssuerName,
+        Audience = Audience,
+        Keys = new StaticIssuerKeys([new IssuerKey(securityKey, SecurityAlgorithms.EcdsaSha256)]),
+        Algorithms = [SecurityAlgorithms.EcdsaSha256],
+    };
 
     public string Issue(string spiffeId, TimeSpan lifetime)
     {

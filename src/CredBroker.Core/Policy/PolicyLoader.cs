@@ -105,6 +105,11 @@ public static class PolicyLoader
                 }
             }
 
+            foreach (var overlap in RoleOverlap.Problems(workloads, roles))
+            {
+                Problems.Add($"{source}: {overlap}");
+            }
+
             return new BrokerPolicy(limits, tools, workloads, roles);
         }
 
@@ -202,30 +207,41 @@ public static class PolicyLoader
         private RoleTable ReadRoles(YamlNode node)
         {
             var members = new Dictionary<Role, IReadOnlyList<IdPattern>>();
-            foreach (var (key, value) in Entries(node, "orchestrator", "operator", "approver", "tool"))
+            IReadOnlyList<IdPattern> allowMultiple = [];
+            foreach (var (key, value) in Entries(node, "orchestrator", "operator", "approver", "tool", "allowMultiple"))
             {
-                var role = Enum.Parse<Role>(key, ignoreCase: true);
-                var patterns = new List<IdPattern>();
-                foreach (var item in Items(value, $"roles.{key}"))
+                if (key == "allowMultiple")
                 {
-                    if (Scalar(item, $"roles.{key}[]") is not { } text)
-                    {
-                        continue;
-                    }
-
-                    if (!SpiffeId.IsValidPattern(text))
-                    {
-                        Problem(item, $"roles.{key}: '{text}' is not a SPIFFE ID or a pattern ending in /*");
-                        continue;
-                    }
-
-                    patterns.Add(new IdPattern(text));
+                    allowMultiple = ReadIds(value, "roles.allowMultiple");
+                    continue;
                 }
 
-                members[role] = patterns;
+                members[Enum.Parse<Role>(key, ignoreCase: true)] = ReadIds(value, $"roles.{key}");
             }
 
-            return new RoleTable(members);
+            return new RoleTable(members, allowMultiple);
+        }
+
+        private List<IdPattern> ReadIds(YamlNode node, string what)
+        {
+            var patterns = new List<IdPattern>();
+            foreach (var item in Items(node, what))
+            {
+                if (Scalar(item, $"{what}[]") is not { } text)
+                {
+                    continue;
+                }
+
+                if (!SpiffeId.IsValidPattern(text))
+                {
+                    Problem(item, $"{what}: '{text}' is not a SPIFFE ID or a pattern ending in /*");
+                    continue;
+                }
+
+                patterns.Add(new IdPattern(text));
+            }
+
+            return patterns;
         }
 
         private IEnumerable<(string Key, YamlNode Value)> Entries(YamlNode node, params string[] allowed)

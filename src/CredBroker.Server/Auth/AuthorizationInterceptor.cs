@@ -1,4 +1,7 @@
+using CredBroker.Core;
+using CredBroker.Core.Identity;
 using CredBroker.Core.Policy;
+using CredBroker.Core.Storage;
 using CredBroker.Server.Errors;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -36,7 +39,17 @@ public sealed partial class AuthorizationInterceptor(CallerAuthenticator authent
         }
 
         var roles = MethodRoles.For(context.Method) ?? throw RpcErrors.PermissionDenied($"{context.Method} is not open to any role");
-        var authenticated = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        IdentityValidation authenticated;
+        try
+        {
+            authenticated = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException)
+        {
+            // Single-use identity tokens cannot be checked without the store: refuse rather than admit a replay.
+            throw RpcErrors.From(Refusal.StoreUnavailable("identity replay store unavailable; call refused, try again"));
+        }
+
         if (authenticated.Identity is not { } identity)
         {
             LogUnauthenticated(context.Method, authenticated.Failure!);
@@ -54,7 +67,7 @@ public sealed partial class AuthorizationInterceptor(CallerAuthenticator authent
             }
         }
 
-        var needed = string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()));
+        var needed = string.Join(" or ", roles.Select(RoleOverlap.Name));
         LogForbidden(identity.Id, context.Method, needed);
         throw RpcErrors.PermissionDenied($"{identity.Id} lacks role {needed}, which {context.Method} requires");
     }

@@ -3,8 +3,11 @@ using Grpc.Core;
 
 namespace CredBroker.Server.Auth;
 
-/// <summary>Turns the <c>authorization: Bearer</c> metadata of a call into a workload identity, or says why not.</summary>
-public sealed class CallerAuthenticator(IdentityTokenValidator validator, IdentityCache cache)
+/// <summary>
+/// Turns a call into a workload identity, or says why not. The <c>authorization: Bearer</c> identity
+/// token decides when present; otherwise a TLS client certificate is checked as an X.509-SVID.
+/// </summary>
+public sealed class CallerAuthenticator(IdentityTokenValidator validator, X509SvidValidator certificates, IdentityCache cache)
 {
     private const string Scheme = "Bearer ";
 
@@ -14,7 +17,9 @@ public sealed class CallerAuthenticator(IdentityTokenValidator validator, Identi
         var header = context.RequestHeaders.GetValue("authorization");
         if (string.IsNullOrEmpty(header))
         {
-            return IdentityValidation.Fail("no identity: send 'authorization: Bearer <identity token>'");
+            return context.GetHttpContext().Connection.ClientCertificate is { } certificate
+                ? certificates.Validate(certificate)
+                : IdentityValidation.Fail("no identity: send 'authorization: Bearer <identity token>' or a client certificate with a SPIFFE ID");
         }
 
         if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || header.Length == Scheme.Length)
@@ -23,13 +28,15 @@ public sealed class CallerAuthenticator(IdentityTokenValidator validator, Identi
         }
 
         var token = header[Scheme.Length..].Trim();
-        if (cache.TryGet(token, out var cached))
+
+        // Single-use tokens are checked against the replay guard every time, never served from the cache.
+        if (!validator.SingleUse && cache.TryGet(token, out var cached))
         {
             return IdentityValidation.Success(cached);
         }
 
-        var result = await validator.ValidateAsync(token).ConfigureAwait(false);
-        if (result.Identity is { } identity)
+        var result = await validator.ValidateAsync(token, context.CancellationToken).ConfigureAwait(false);
+        if (result.Identity is { } identity && !validator.SingleUse)
         {
             cache.Add(token, identity);
         }

@@ -21,7 +21,7 @@ public sealed class BrokerFixture : IAsyncDisposable
     public const string Issuer = "https://credbroker.test";
 
     private readonly WebApplication app;
-    private readonly DevIdentityIssuer identities;
+    private readonly DevIdentityIssuer? identities;
     private bool stopped;
 
     private BrokerFixture(WebApplication app, string directory, Uri address, CapturedLogs logs)
@@ -30,7 +30,7 @@ public sealed class BrokerFixture : IAsyncDisposable
         Directory = directory;
         Address = address;
         Logs = logs;
-        identities = app.Services.GetRequiredService<DevIdentityIssuer>();
+        identities = app.Services.GetService<DevIdentityIssuer>();
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null, MaxReceiveMessageSize = null });
         Http = new HttpClient { BaseAddress = address, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
     }
@@ -51,14 +51,25 @@ public sealed class BrokerFixture : IAsyncDisposable
 
     /// <param name="redis">A Redis endpoint to use as the store; null for the in-memory store.</param>
     /// <param name="directory">An existing broker directory to reuse (keys and policy); null for a fresh one.</param>
+    /// <param name="settings">Configuration laid over the fixture's own; a null value removes a setting.</param>
+    /// <param name="url">Where to listen; <c>https://127.0.0.1:0</c> with <c>CredBroker:Tls</c> settings for TLS.</param>
+    /// <param name="time">The broker's clock; the system clock when null.</param>
     /// <param name="redisKeyPrefix">Keeps this broker's Redis keys apart, e.g. for tests of global rules such as the kill switch.</param>
-    /// <param name="settings">Extra configuration, e.g. <c>CredBroker:RedisAcceptDataLossRisk</c>.</param>
-    public static async Task<BrokerFixture> StartAsync(string? redis = null, string? directory = null, string policy = TestPolicy.Yaml, string? redisKeyPrefix = null, Dictionary<string, string?>? settings = null)
+    /// <param name="services">Registers services before the broker's own, so they win where it uses TryAdd (seams such as a failing replay guard).</param>
+    public static async Task<BrokerFixture> StartAsync(
+        string? redis = null,
+        string? directory = null,
+        string policy = TestPolicy.Yaml,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        string url = "http://127.0.0.1:0",
+        TimeProvider? time = null,
+        Action<IServiceCollection>? services = null,
+        string? redisKeyPrefix = null)
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("credbroker-test-").FullName;
         var policyFile = Path.Combine(directory, "policy.yaml");
         await File.WriteAllTextAsync(policyFile, policy);
-        var configuration = new Dictionary<string, string?>
+        var merged = new Dictionary<string, string?>
         {
             ["CredBroker:Issuer"] = Issuer,
             ["CredBroker:PolicyFile"] = policyFile,
@@ -68,19 +79,33 @@ public sealed class BrokerFixture : IAsyncDisposable
             ["CredBroker:Redis"] = redis,
             ["CredBroker:RedisKeyPrefix"] = redisKeyPrefix,
         };
-        foreach (var (key, value) in settings ?? [])
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            configuration[key] = value;
+            if (value is null)
+            {
+                merged.Remove(key);
+            }
+            else
+            {
+                merged[key] = value;
+            }
         }
 
         var logs = new CapturedLogs();
-        var app = BrokerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
+        var app = BrokerHost.Build(["--urls", url, "--environment", "Production"], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Configuration.AddInMemoryCollection(merged);
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
+
+            services?.Invoke(builder.Services);
         });
+
         try
         {
             await app.StartAsync();
@@ -95,7 +120,11 @@ public sealed class BrokerFixture : IAsyncDisposable
         return new BrokerFixture(app, directory, new Uri(address), logs);
     }
 
-    public string IdentityToken(string spiffeId) => identities.Issue(spiffeId, TimeSpan.FromMinutes(10));
+    public string IdentityToken(string spiffeId) =>
+        (identities ?? throw new InvalidOperationException("this broker runs without dev identities")).Issue(spiffeId, TimeSpan.FromMinutes(10));
+
+    /// <summary>Call options carrying <paramref name="token"/> as the bearer identity.</summary>
+    public static CallOptions Bearer(string token) => new(new Metadata { { "authorization", "Bearer " + token } });
 
     public CallOptions As(string spiffeId) => new(new Metadata { { "authorization", "Bearer " + IdentityToken(spiffeId) } });
 
