@@ -88,20 +88,28 @@ public static class BrokerHost
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions server)
     {
+        var explicitEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        if (!explicitEndpoints)
+        {
+            // The URLs become explicit listeners below; left in place as well, Kestrel would warn at
+            // every start that it overrides them.
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = server.MaxMessageBytes + 1024;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.Http2.MaxStreamsPerConnection = 256;
-            if (builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+            if (explicitEndpoints)
             {
                 // Endpoints spelled out in configuration keep the protocols they name.
                 return;
             }
 
             // Loopback unless told otherwise: a broker is never exposed by accident.
-            var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
             var grpcUrls = string.IsNullOrWhiteSpace(urls) ? [DefaultUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var url in grpcUrls)
             {

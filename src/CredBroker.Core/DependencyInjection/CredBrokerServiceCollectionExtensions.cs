@@ -42,7 +42,8 @@ public static class CredBrokerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SigningKeyOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             // Old keys stay published while any token they signed may live, so bound by the global max TTL.
-            sp.GetRequiredService<IPolicySource>().Current.Limits.MaxTtl));
+            sp.GetRequiredService<IPolicySource>().Current.Limits.MaxTtl,
+            sp.GetRequiredService<IOptions<BrokerOptions>>().Value.ClockSkew));
         services.TryAddSingleton(sp => new AccessTokenIssuer(
             sp.GetRequiredService<SigningKeyRing>(),
             sp.GetRequiredService<IOptions<BrokerOptions>>().Value.Issuer));

@@ -15,6 +15,4 @@ public sealed class SigningKeyOptions
     /// <summary>How long verifiers may cache the JWKS. Default: 5 minutes. An old key stays published this much longer.</summary>
     public TimeSpan JwksCacheAge { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Clock skew verifiers allow. Default: 30 seconds (never IdentityModel's 5 minutes).</summary>
-    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -29,10 +29,13 @@ public sealed class SigningKeyRing : IDisposable
     private readonly TimeProvider time;
     private readonly SigningKeyOptions options;
     private readonly TimeSpan maxTokenLifetime;
+    private readonly TimeSpan clockSkew;
     private volatile List<SigningKey> keys = [];
 
-    public SigningKeyRing(IOptions<SigningKeyOptions> options, TimeProvider time, TimeSpan maxTokenLifetime)
+    /// <param name="clockSkew">The skew verifiers allow (<c>CredBroker:ClockSkew</c>); an old key stays published this much longer.</param>
+    public SigningKeyRing(IOptions<SigningKeyOptions> options, TimeProvider time, TimeSpan maxTokenLifetime, TimeSpan clockSkew)
     {
+        this.clockSkew = clockSkew;
         ArgumentNullException.ThrowIfNull(options);
         this.options = options.Value;
         this.time = time;
@@ -84,7 +87,7 @@ public sealed class SigningKeyRing : IDisposable
             {
                 // Superseded when its successor became active; valid tokens it signed may live a max TTL more.
                 var supersededAt = current[i + 1].CreatedAt + options.PublishLead;
-                var lastUse = supersededAt + maxTokenLifetime + options.ClockSkew + options.JwksCacheAge;
+                var lastUse = supersededAt + maxTokenLifetime + clockSkew + options.JwksCacheAge;
                 state = lastUse > now ? SigningKeyState.Old : SigningKeyState.Retired;
             }
 
