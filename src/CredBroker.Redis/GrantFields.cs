@@ -15,6 +15,8 @@ internal static class GrantFields
     /// <summary>Tool names are dotted lower-case segments (<c>ToolNames</c>), never spaces, so one field holds the list.</summary>
     public static string JoinTools(IReadOnlyList<string> tools) => string.Join(' ', tools);
 
+    public static string[] SplitTools(string tools) => tools.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
     public static GrantRecord ToRecord(string grantId, RedisResult[] values, int offset)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(values.Length, offset + Count, nameof(values));
@@ -24,7 +26,7 @@ internal static class GrantFields
             Text(values[offset + 1]),
             Text(values[offset + 2]),
             Text(values[offset + 3]),
-            Text(values[offset + 4]).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            SplitTools(Text(values[offset + 4])),
             Text(values[offset + 5]),
             Time(values[offset + 6]),
             Time(values[offset + 7]));

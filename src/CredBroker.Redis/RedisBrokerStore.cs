@@ -48,7 +48,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         redis.ConnectionRestored += OnConnectionRestored;
     }
 
-    public async ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, CancellationToken cancellationToken)
+    public async ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, bool requireOpenTask, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var ttlSeconds = Math.Max(1, (long)draft.Ttl.TotalSeconds); // as GrantDraft.Stamp
@@ -63,6 +63,9 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 taskRevoked = RedisKeys.TaskRevoked(prefix, draft.TaskId),
                 grant = RedisKeys.Grant(prefix, draft.TaskId, draft.GrantId),
                 taskGrants = RedisKeys.TaskGrants(prefix, draft.TaskId),
+                task = RedisKeys.Task(prefix, draft.TaskId),
+                requireOpen = requireOpenTask ? "1" : "0",
+                retentionMs = ((long)storeOptions.RevokedTaskRetention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 grantId = draft.GrantId,
                 taskId = draft.TaskId,
                 workloadId = draft.WorkloadId,
@@ -71,19 +74,26 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 tools = GrantFields.JoinTools(draft.Tools),
                 audience = draft.Audience,
                 ttlSeconds,
-                notAfterSeconds = draft.NotAfter is { } notAfter ? notAfter.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : string.Empty,
             }).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
         var values = (RedisResult[])reply!;
-        if ((long)values[0] == 0)
+        if ((long)values[0] != 1)
         {
             Forget(db => db.KeyDeleteAsync(index, CommandFlags.FireAndForget));
-            return new GrantInsertResult.TaskRevoked(GrantFields.Time(values[1]));
+            return (long)values[0] switch
+            {
+                0 => new GrantInsertResult.TaskRevoked(GrantFields.Time(values[1])),
+                2 => new GrantInsertResult.TaskNotOpened(),
+                3 => new GrantInsertResult.TaskOwnedByOther((string)values[1]!),
+                4 => new GrantInsertResult.OutsideEnvelope((string)values[1]!),
+                _ => new GrantInsertResult.TaskExpired(GrantFields.Time(values[1])),
+            };
         }
 
         // Stamp is the one definition of iat/exp; the script must have stored the same exp.
-        var grant = draft.Stamp(DateTimeOffset.FromUnixTimeSeconds((long)values[1]));
+        var deadline = (string?)values[3] is { Length: > 0 } ms ? GrantFields.Time(values[3]) : (DateTimeOffset?)null;
+        var grant = (draft with { NotAfter = deadline }).Stamp(DateTimeOffset.FromUnixTimeSeconds((long)values[1]));
         if (grant.ExpiresAt.ToUnixTimeSeconds() != (long)values[2])
         {
             throw new InvalidOperationException($"insert-grant stored exp {(long)values[2]} but GrantDraft.Stamp gives {grant.ExpiresAt.ToUnixTimeSeconds()}");

@@ -22,6 +22,9 @@ public static class RedisKeys
     /// <summary>Hash <c>at</c> (unix ms), <c>reason</c>: present while the task revocation must be remembered.</summary>
     public static RedisKey TaskRevoked(string prefix, string taskId) => prefix + TaskTag(taskId) + ":revoked";
 
+    /// <summary>Hash: the task's fence (workload, owner, purpose, tools, opened, opened_at, deadline), by OpenTask or first use.</summary>
+    public static RedisKey Task(string prefix, string taskId) => prefix + TaskTag(taskId) + ":task";
+
     /// <summary>String: the task id of a grant, so a grant can be found by its id alone. Lives in its own slot.</summary>
     public static RedisKey GrantIndex(string prefix, string grantId) => prefix + "gi:" + grantId;
 

@@ -19,6 +19,10 @@ internal static class RedisScripts
 
     public static LuaScript FindGrant { get; } = Load("find-grant");
 
+    public static LuaScript OpenTask { get; } = Load("open-task");
+
+    public static LuaScript GetTask { get; } = Load("get-task");
+
     public static LuaScript AppendRevocation { get; } = Load("append-revocation");
 
     public static LuaScript LiftRevocation { get; } = Load("lift-revocation");

@@ -35,7 +35,7 @@ public sealed class RedisKeyLayoutTests
         var keys = await KeysAsync("*" + taskId + "*");
 
         var tag = RedisKeys.TaskTag(taskId);
-        Assert.That(keys, Is.EquivalentTo(new[] { $"{tag}:g:{kept.GrantId}", $"{tag}:g:{released.GrantId}", $"{tag}:grants", $"{tag}:revoked" }));
+        Assert.That(keys, Is.EquivalentTo(new[] { $"{tag}:g:{kept.GrantId}", $"{tag}:g:{released.GrantId}", $"{tag}:grants", $"{tag}:revoked", $"{tag}:task" }));
         Assert.That(keys.Select(k => redis.HashSlot(k)).Distinct().Count(), Is.EqualTo(1));
         Assert.That((string?)await db.StringGetAsync($"gi:{kept.GrantId}"), Is.EqualTo(taskId));
     }
@@ -107,6 +107,7 @@ public sealed class RedisKeyLayoutTests
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":g:" + grant.GrantId,
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":grants",
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":revoked",
+            prefix + RedisKeys.TaskTag(grant.TaskId) + ":task",
         }));
         Assert.That(await store.FindGrantAsync(grant.GrantId, default), Is.Not.Null);
     }

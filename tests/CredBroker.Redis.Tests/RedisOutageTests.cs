@@ -27,7 +27,7 @@ public sealed class RedisOutageTests
         await server.StopAsync();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Assert.That(async () => await store.InsertGrantAsync(Draft(taskId), default), Throws.TypeOf<BrokerStoreUnavailableException>());
+        Assert.That(async () => await store.InsertGrantAsync(Draft(taskId), requireOpenTask: false, default), Throws.TypeOf<BrokerStoreUnavailableException>());
         TestContext.Out.WriteLine($"insert failed closed after {clock.ElapsedMilliseconds} ms");
         Assert.That(async () => await store.RevokeTaskAsync(taskId, "done", default), Throws.TypeOf<BrokerStoreUnavailableException>());
         Assert.That(async () => await store.RevokeGrantAsync(before.GrantId, "operator", default), Throws.TypeOf<BrokerStoreUnavailableException>());
@@ -37,7 +37,7 @@ public sealed class RedisOutageTests
 
         await server.StartAsync();
         clock.Restart();
-        var after = await EventuallyAsync(async () => await store.InsertGrantAsync(Draft(taskId), default), Recovery);
+        var after = await EventuallyAsync(async () => await store.InsertGrantAsync(Draft(taskId), requireOpenTask: false, default), Recovery);
         TestContext.Out.WriteLine($"insert succeeded {clock.ElapsedMilliseconds} ms after Redis was back");
 
         Assert.That(after, Is.TypeOf<GrantInsertResult.Inserted>());
@@ -52,10 +52,10 @@ public sealed class RedisOutageTests
         await using var redis = await ConnectAsync(server.Endpoint);
         using var store = Create(redis);
 
-        Assert.That(async () => await store.InsertGrantAsync(Draft(NewTaskId()), default), Throws.TypeOf<BrokerStoreUnavailableException>());
+        Assert.That(async () => await store.InsertGrantAsync(Draft(NewTaskId()), requireOpenTask: false, default), Throws.TypeOf<BrokerStoreUnavailableException>());
 
         await server.StartAsync();
-        var inserted = await EventuallyAsync(async () => await store.InsertGrantAsync(Draft(NewTaskId()), default), Recovery);
+        var inserted = await EventuallyAsync(async () => await store.InsertGrantAsync(Draft(NewTaskId()), requireOpenTask: false, default), Recovery);
 
         Assert.That(inserted, Is.TypeOf<GrantInsertResult.Inserted>());
     }
@@ -77,7 +77,7 @@ public sealed class RedisOutageTests
 
         var status = await EventuallyAsync(async () => await store.GetGrantStatusAsync(revokedTask, taskGrant.GrantId, default), Recovery);
         Assert.That(status, Is.EqualTo(new GrantStatus(GrantState.TaskRevoked, taskRevocation.RevokedAt)));
-        Assert.That(await store.InsertGrantAsync(Draft(revokedTask), default), Is.EqualTo(new GrantInsertResult.TaskRevoked(taskRevocation.RevokedAt)));
+        Assert.That(await store.InsertGrantAsync(Draft(revokedTask), requireOpenTask: false, default), Is.EqualTo(new GrantInsertResult.TaskRevoked(taskRevocation.RevokedAt)));
         Assert.That(await store.RevokeTaskAsync(revokedTask, "again", default), Is.EqualTo(new TaskRevocationResult(0, taskRevocation.RevokedAt, AlreadyRevoked: true)));
         Assert.That(await store.GetGrantStatusAsync(revokedGrant.TaskId, revokedGrant.GrantId, default), Is.EqualTo(new GrantStatus(GrantState.GrantRevoked, grantRevocation!.RevokedAt)));
     }

@@ -25,7 +25,7 @@ internal static class RedisStores
         new(GrantIds.New(), taskId, "spiffe://example.org/agent/triage", "alice@example.org", "triage", ["github.issues.read", "db.read"], "https://tools.example.org", ttl ?? TimeSpan.FromMinutes(5), NotAfter: null);
 
     public static async Task<GrantRecord> InsertAsync(IBrokerStore store, GrantDraft draft) =>
-        ((GrantInsertResult.Inserted)await store.InsertGrantAsync(draft, default)).Grant;
+        ((GrantInsertResult.Inserted)await store.InsertGrantAsync(draft, requireOpenTask: false, default)).Grant;
 
     /// <summary>Retries while the store reports itself unavailable, e.g. until the multiplexer has reconnected.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> action, TimeSpan within)

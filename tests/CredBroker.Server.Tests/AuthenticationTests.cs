@@ -113,9 +113,9 @@ public sealed class AuthenticationTests
     public void Methods_of_later_features_answer_UNIMPLEMENTED_after_authentication()
     {
         var error = Assert.ThrowsAsync<RpcException>(async () =>
-            await broker.Tasks.OpenTaskAsync(new OpenTaskRequest { TaskId = "t-1" }, broker.As(TestPolicy.Orchestrator)));
+            await broker.Admin.ListGrantsAsync(new ListGrantsRequest(), broker.As(TestPolicy.Operator)));
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
-        var anonymous = Assert.ThrowsAsync<RpcException>(async () => await broker.Tasks.OpenTaskAsync(new OpenTaskRequest { TaskId = "t-1" }));
+        var anonymous = Assert.ThrowsAsync<RpcException>(async () => await broker.Admin.ListGrantsAsync(new ListGrantsRequest()));
         Assert.That(anonymous!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
     }
 }

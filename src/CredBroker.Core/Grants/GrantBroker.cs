@@ -69,7 +69,8 @@ public sealed partial class GrantBroker(
                 return new GrantOutcome.Refused(stands);
             }
 
-            inserted = await store.InsertGrantAsync(draft, cancellationToken).ConfigureAwait(false);
+            var requireOpenTask = policy.Current.Limits.RequireOpenTask || allow.Workload.RequireOpenTask;
+            inserted = await store.InsertGrantAsync(draft, requireOpenTask, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException e)
         {
@@ -77,12 +78,11 @@ public sealed partial class GrantBroker(
             return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; no token issued"));
         }
 
-        if (inserted is GrantInsertResult.TaskRevoked revoked)
+        if (inserted is not GrantInsertResult.Inserted { Grant: var grant })
         {
-            return new GrantOutcome.Refused(Refusal.Precondition($"task {request.TaskId} was revoked at {revoked.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"));
+            return new GrantOutcome.Refused(TaskRefusal(request, inserted));
         }
 
-        var grant = ((GrantInsertResult.Inserted)inserted).Grant;
         var token = tokens.Mint(grant);
         LogIssued(grant.GrantId, grant.WorkloadId, grant.TaskId, grant.ExpiresAt);
         return new GrantOutcome.Issued(grant, token);
@@ -141,6 +141,16 @@ public sealed partial class GrantBroker(
             return Refusal.StoreUnavailable("grant store unavailable; the grant was not revoked");
         }
     }
+
+    private static Refusal TaskRefusal(GrantRequest request, GrantInsertResult result) => result switch
+    {
+        GrantInsertResult.TaskRevoked r => Refusal.Precondition($"task {request.TaskId} was revoked at {r.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"),
+        GrantInsertResult.TaskNotOpened => Refusal.Precondition($"task {request.TaskId} is not open: policy requires an orchestrator to open it first (requireOpenTask)"),
+        GrantInsertResult.TaskOwnedByOther o => Refusal.Denied($"task {request.TaskId} belongs to workload {o.WorkloadId}"),
+        GrantInsertResult.OutsideEnvelope e => Refusal.Denied($"tool '{e.Tool}' is outside the envelope of task {request.TaskId}"),
+        GrantInsertResult.TaskExpired x => Refusal.Precondition($"task {request.TaskId} passed its deadline at {x.Deadline:yyyy-MM-ddTHH:mm:ssZ}"),
+        _ => throw new InvalidOperationException($"unexpected insert result {result.GetType().Name}"),
+    };
 
     /// <summary>
     /// Refuses while the kill switch, a quarantine or a tool revocation stands. This is for the

@@ -14,9 +14,11 @@ public sealed record BrokerPolicy(
 /// <param name="MaxTtl">No token outlives this (invariant 5).</param>
 /// <param name="DefaultTtl">The lifetime given when a request names none.</param>
 /// <param name="MaxToolsPerGrant">How many tools one grant may carry.</param>
-public sealed record PolicyLimits(TimeSpan MaxTtl, TimeSpan DefaultTtl, int MaxToolsPerGrant)
+/// <param name="MaxTaskDuration">The longest deadline OpenTask may set. Default 24h.</param>
+/// <param name="RequireOpenTask">Every workload needs an opened task (else only those that say so).</param>
+public sealed record PolicyLimits(TimeSpan MaxTtl, TimeSpan DefaultTtl, int MaxToolsPerGrant, TimeSpan MaxTaskDuration, bool RequireOpenTask)
 {
-    public static readonly PolicyLimits Default = new(TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), 16);
+    public static readonly PolicyLimits Default = new(TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), 16, TimeSpan.FromHours(24), RequireOpenTask: false);
 }
 
 /// <param name="Name">Dotted tool name, e.g. <c>github.issues.read</c>.</param>
@@ -25,13 +27,15 @@ public sealed record PolicyLimits(TimeSpan MaxTtl, TimeSpan DefaultTtl, int MaxT
 public sealed record ToolDefinition(string Name, string Audience, TimeSpan? MaxTtl);
 
 /// <param name="Name">The rule name deny messages cite; the id when the file gives none.</param>
+/// <param name="RequireOpenTask">Grants only for tasks an orchestrator opened for this workload.</param>
 /// <param name="Tools">Tool names or wildcard patterns (<c>tickets.*</c>) this workload may use.</param>
 public sealed record WorkloadDefinition(
     string Name,
     IdPattern Id,
     string Owner,
     IReadOnlyList<NamePattern> Tools,
-    TimeSpan? MaxTtl)
+    TimeSpan? MaxTtl,
+    bool RequireOpenTask = false)
 {
     public bool MayUse(string tool) => Tools.Any(p => p.Matches(tool));
 }

@@ -116,12 +116,14 @@ public static class PolicyLoader
         private PolicyLimits ReadLimits(YamlNode node)
         {
             var limits = PolicyLimits.Default;
-            foreach (var (key, value) in Entries(node, "maxTtl", "defaultTtl", "maxToolsPerGrant"))
+            foreach (var (key, value) in Entries(node, "maxTtl", "defaultTtl", "maxToolsPerGrant", "maxTaskDuration", "requireOpenTask"))
             {
                 limits = key switch
                 {
                     "maxTtl" => limits with { MaxTtl = Duration(value, "limits.maxTtl") ?? limits.MaxTtl },
                     "defaultTtl" => limits with { DefaultTtl = Duration(value, "limits.defaultTtl") ?? limits.DefaultTtl },
+                    "maxTaskDuration" => limits with { MaxTaskDuration = Duration(value, "limits.maxTaskDuration") ?? limits.MaxTaskDuration },
+                    "requireOpenTask" => limits with { RequireOpenTask = Boolean(value, "limits.requireOpenTask") ?? limits.RequireOpenTask },
                     _ => limits with { MaxToolsPerGrant = Integer(value, "limits.maxToolsPerGrant", 1, 256) ?? limits.MaxToolsPerGrant },
                 };
             }
@@ -167,8 +169,9 @@ public static class PolicyLoader
         {
             string? name = null, id = null, owner = null;
             TimeSpan? maxTtl = null;
+            var requireOpenTask = false;
             var tools = new List<NamePattern>();
-            foreach (var (key, value) in Entries(node, "name", "id", "owner", "tools", "maxTtl"))
+            foreach (var (key, value) in Entries(node, "name", "id", "owner", "tools", "maxTtl", "requireOpenTask"))
             {
                 switch (key)
                 {
@@ -189,6 +192,9 @@ public static class PolicyLoader
                     case "tools":
                         tools.AddRange(Items(value, "workloads[].tools").Select(t => Scalar(t, "workloads[].tools[]")).OfType<string>().Select(t => new NamePattern(t)));
                         break;
+                    case "requireOpenTask":
+                        requireOpenTask = Boolean(value, "workloads[].requireOpenTask") ?? false;
+                        break;
                     default:
                         maxTtl = Duration(value, "workloads[].maxTtl");
                         break;
@@ -201,7 +207,7 @@ public static class PolicyLoader
                 return null;
             }
 
-            return new WorkloadDefinition(name ?? id, new IdPattern(id), owner, tools, maxTtl);
+            return new WorkloadDefinition(name ?? id, new IdPattern(id), owner, tools, maxTtl, requireOpenTask);
         }
 
         private RoleTable ReadRoles(YamlNode node)
@@ -302,6 +308,18 @@ public static class PolicyLoader
             }
 
             return value;
+        }
+
+        private bool? Boolean(YamlNode node, string what)
+        {
+            var text = Scalar(node, what);
+            if (text is "true" or "false")
+            {
+                return text == "true";
+            }
+
+            Problem(node, $"{what}: expected true or false");
+            return null;
         }
 
         private int? Integer(YamlNode node, string what, int min, int max)

@@ -1,4 +1,5 @@
 using CredBroker.Core.Grants;
+using CredBroker.Core.Tasks;
 
 namespace CredBroker.Core.Storage;
 
@@ -10,10 +11,19 @@ namespace CredBroker.Core.Storage;
 public interface IBrokerStore
 {
     /// <summary>
-    /// Records a grant unless its task is revoked, in one atomic step (invariants 1 and 2).
-    /// The store stamps <c>iat</c> from its own clock.
+    /// Records a grant in one atomic step with every check on its task (invariants 1, 2 and 5):
+    /// refused when the task is revoked, belongs to another workload, is not opened while
+    /// <paramref name="requireOpenTask"/>, or the grant falls outside an opened task's envelope or
+    /// deadline. A task never used before is claimed for the draft's workload. The store stamps
+    /// <c>iat</c> from its own clock and cuts <c>exp</c> at the task's deadline.
     /// </summary>
-    ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, CancellationToken cancellationToken);
+    ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, bool requireOpenTask, CancellationToken cancellationToken);
+
+    /// <summary>Opens a task with its envelope and deadline; refused when the task was already opened, used, or revoked.</summary>
+    ValueTask<TaskOpenResult> OpenTaskAsync(TaskRecord task, TimeSpan maxDuration, CancellationToken cancellationToken);
+
+    /// <summary>The task's fence, revocation and live grant count.</summary>
+    ValueTask<TaskView> GetTaskAsync(string taskId, CancellationToken cancellationToken);
 
     /// <summary>Marks the task revoked; every grant of it is inactive from now on and none can be added.</summary>
     ValueTask<TaskRevocationResult> RevokeTaskAsync(string taskId, string reason, CancellationToken cancellationToken);
@@ -43,6 +53,32 @@ public abstract record GrantInsertResult
     public sealed record Inserted(GrantRecord Grant) : GrantInsertResult;
 
     public sealed record TaskRevoked(DateTimeOffset RevokedAt) : GrantInsertResult;
+
+    /// <summary>Policy requires an opened task and this one was never opened.</summary>
+    public sealed record TaskNotOpened : GrantInsertResult;
+
+    /// <summary>The task belongs to another workload (opened for it, or first used by it).</summary>
+    public sealed record TaskOwnedByOther(string WorkloadId) : GrantInsertResult;
+
+    /// <summary>The tool is outside the opened task's envelope.</summary>
+    public sealed record OutsideEnvelope(string Tool) : GrantInsertResult;
+
+    /// <summary>The opened task's deadline has passed.</summary>
+    public sealed record TaskExpired(DateTimeOffset Deadline) : GrantInsertResult;
+}
+
+public abstract record TaskOpenResult
+{
+    private TaskOpenResult()
+    {
+    }
+
+    public sealed record Opened(TaskRecord Task) : TaskOpenResult;
+
+    public sealed record TaskRevoked(DateTimeOffset RevokedAt) : TaskOpenResult;
+
+    /// <summary>The task id is taken: opened before, or already used by a grant.</summary>
+    public sealed record AlreadyExists(TaskRecord Existing) : TaskOpenResult;
 }
 
 /// <param name="RevokedGrants">Grants of the task that were live at the moment of revocation.</param>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CredBroker.Core.Grants;
+using CredBroker.Core.Tasks;
 using Microsoft.Extensions.Options;
 
 namespace CredBroker.Core.Storage;
@@ -26,21 +27,76 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
         sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
     }
 
-    public ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, CancellationToken cancellationToken)
+    public ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, bool requireOpenTask, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         return ValueTask.FromResult(WithTask(draft.TaskId, entry =>
         {
+            var now = time.GetUtcNow();
             if (entry.RevokedAt is { } revokedAt)
             {
                 return (GrantInsertResult)new GrantInsertResult.TaskRevoked(revokedAt);
             }
 
-            var grant = draft.Stamp(time.GetUtcNow());
+            if (entry.Record is not { } task)
+            {
+                if (requireOpenTask)
+                {
+                    return new GrantInsertResult.TaskNotOpened();
+                }
+
+                // First use claims the task for this workload.
+                task = entry.Record = new TaskRecord(draft.TaskId, draft.WorkloadId, draft.Owner, draft.Purpose, [], Opened: false, now, Deadline: null);
+            }
+
+            if (TaskFence.Check(task, draft, now) is { } refused)
+            {
+                return refused;
+            }
+
+            var grant = (draft with { NotAfter = task.Deadline }).Stamp(now);
             entry.Grants[grant.GrantId] = new GrantEntry(grant);
+            entry.KeepUntil(grant.ExpiresAt + options.RevokedTaskRetention);
             taskByGrant[grant.GrantId] = grant.TaskId;
             return new GrantInsertResult.Inserted(grant);
         }));
+    }
+
+    public ValueTask<TaskOpenResult> OpenTaskAsync(TaskRecord task, TimeSpan maxDuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return ValueTask.FromResult(WithTask(task.TaskId, entry =>
+        {
+            var now = time.GetUtcNow();
+            if (entry.RevokedAt is { } revokedAt)
+            {
+                return (TaskOpenResult)new TaskOpenResult.TaskRevoked(revokedAt);
+            }
+
+            if (entry.Record is { } existing)
+            {
+                return new TaskOpenResult.AlreadyExists(existing);
+            }
+
+            var opened = entry.Record = task with { Opened = true, OpenedAt = now, Deadline = now + maxDuration };
+            entry.KeepUntil(opened.Deadline!.Value + options.RevokedTaskRetention);
+            return new TaskOpenResult.Opened(opened);
+        }));
+    }
+
+    public ValueTask<TaskView> GetTaskAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!tasks.TryGetValue(taskId, out var entry))
+        {
+            return ValueTask.FromResult(new TaskView(taskId, null, null, 0, now));
+        }
+
+        lock (entry)
+        {
+            var live = entry.Grants.Values.LongCount(g => g.RevokedAt is null && g.Grant.ExpiresAt > now);
+            return ValueTask.FromResult(new TaskView(taskId, entry.Record, entry.RevokedAt, entry.RevokedAt is null ? live : 0, now));
+        }
     }
 
     public ValueTask<TaskRevocationResult> RevokeTaskAsync(string taskId, string reason, CancellationToken cancellationToken)
@@ -54,7 +110,7 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
             }
 
             entry.RevokedAt = now;
-            entry.RevokedUntil = now + options.RevokedTaskRetention;
+            entry.KeepUntil(now + options.RevokedTaskRetention);
             var live = entry.Grants.Values.LongCount(g => g.RevokedAt is null && g.Grant.ExpiresAt > now);
             return new TaskRevocationResult(live, now, AlreadyRevoked: false);
         }));
@@ -139,7 +195,7 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
                     }
                 }
 
-                var forgettable = entry.RevokedAt is null ? entry.Grants.Count == 0 : entry.RevokedUntil <= now && entry.Grants.Count == 0;
+                var forgettable = entry.Grants.Count == 0 && entry.RevokedUntil <= now;
                 if (forgettable)
                 {
                     // Removal under the entry's lock, so a racing insert that already holds this
@@ -198,7 +254,18 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
 
         public DateTimeOffset? RevokedAt { get; set; }
 
-        public DateTimeOffset RevokedUntil { get; set; }
+        /// <summary>The fence and the revocation are remembered until then (invariant 3); extended, never shortened.</summary>
+        public DateTimeOffset RevokedUntil { get; private set; }
+
+        public TaskRecord? Record { get; set; }
+
+        public void KeepUntil(DateTimeOffset until)
+        {
+            if (until > RevokedUntil)
+            {
+                RevokedUntil = until;
+            }
+        }
 
         public bool Removed { get; set; }
     }

@@ -6,6 +6,7 @@ public static class InputLimits
     public const int TaskIdMaxLength = 128;
     public const int PurposeMaxLength = 1024;
     public const int ReasonMaxLength = 1024;
+    public const int OwnerMaxLength = 128;
     public const int ContextMaxEntries = 32;
     public const int ContextKeyMaxLength = 64;
     public const int ContextValueMaxLength = 256;

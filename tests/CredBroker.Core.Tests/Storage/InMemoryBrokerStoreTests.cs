@@ -31,38 +31,39 @@ public sealed class InMemoryBrokerStoreTests
         time.Advance(TimeSpan.FromMinutes(59));
         store.Sweep();
 
-        Assert.That(await store.InsertGrantAsync(Draft("t-1", TimeSpan.FromMinutes(5)), default), Is.TypeOf<GrantInsertResult.TaskRevoked>());
+        Assert.That(await store.InsertGrantAsync(Draft("t-1", TimeSpan.FromMinutes(5)), requireOpenTask: false, default), Is.TypeOf<GrantInsertResult.TaskRevoked>());
     }
 
     [Test]
     public async Task Task_revocation_outlives_its_retention_while_a_grant_of_the_task_lives()
     {
-        var inserted = (GrantInsertResult.Inserted)await store.InsertGrantAsync(Draft("t-2", TimeSpan.FromHours(2)), default);
+        var inserted = (GrantInsertResult.Inserted)await store.InsertGrantAsync(Draft("t-2", TimeSpan.FromHours(2)), requireOpenTask: false, default);
         var revocation = await store.RevokeTaskAsync("t-2", "done", default);
 
         time.Advance(TimeSpan.FromMinutes(90));
         store.Sweep();
 
         Assert.That(await store.GetGrantStatusAsync("t-2", inserted.Grant.GrantId, default), Is.EqualTo(new GrantStatus(GrantState.TaskRevoked, revocation.RevokedAt)));
-        Assert.That(await store.InsertGrantAsync(Draft("t-2", TimeSpan.FromMinutes(5)), default), Is.TypeOf<GrantInsertResult.TaskRevoked>());
+        Assert.That(await store.InsertGrantAsync(Draft("t-2", TimeSpan.FromMinutes(5)), requireOpenTask: false, default), Is.TypeOf<GrantInsertResult.TaskRevoked>());
     }
 
     [Test]
     public async Task Sweeper_forgets_a_revoked_task_once_retention_and_grants_have_passed()
     {
-        await store.InsertGrantAsync(Draft("t-3", TimeSpan.FromMinutes(10)), default);
+        await store.InsertGrantAsync(Draft("t-3", TimeSpan.FromMinutes(10)), requireOpenTask: false, default);
         await store.RevokeTaskAsync("t-3", "done", default);
 
-        // The sweeper runs on its own timer; advancing the fake clock fires it.
-        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(2));
+        // The sweeper runs on its own timer; advancing the fake clock fires it. The task's fence (who
+        // first used it) is kept for the retention beyond its last grant (10 minutes here).
+        time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(12));
 
-        Assert.That(await store.InsertGrantAsync(Draft("t-3", TimeSpan.FromMinutes(5)), default), Is.TypeOf<GrantInsertResult.Inserted>());
+        Assert.That(await store.InsertGrantAsync(Draft("t-3", TimeSpan.FromMinutes(5)), requireOpenTask: false, default), Is.TypeOf<GrantInsertResult.Inserted>());
     }
 
     [Test]
     public async Task Sweeper_drops_expired_grant_records()
     {
-        var inserted = (GrantInsertResult.Inserted)await store.InsertGrantAsync(Draft("t-4", TimeSpan.FromMinutes(1)), default);
+        var inserted = (GrantInsertResult.Inserted)await store.InsertGrantAsync(Draft("t-4", TimeSpan.FromMinutes(1)), requireOpenTask: false, default);
 
         time.Advance(TimeSpan.FromMinutes(3));
         store.Sweep();

@@ -6,6 +6,7 @@ public static class TestPolicy
     public const string Support = "spiffe://test.local/agents/support";
     public const string Coder = "spiffe://test.local/agents/coding/alpha";
     public const string OtherCoder = "spiffe://test.local/agents/coding/beta";
+    public const string Fenced = "spiffe://test.local/agents/fenced";
     public const string Stranger = "spiffe://test.local/agents/unlisted";
     public const string Orchestrator = "spiffe://test.local/orchestrator";
     public const string Operator = "spiffe://test.local/operator";
@@ -34,6 +35,11 @@ public static class TestPolicy
             owner: team-support
             tools: [tickets.read, tickets.write]
             maxTtl: 8m
+          - name: fenced-agent
+            id: spiffe://test.local/agents/fenced
+            owner: team-risk
+            tools: [tickets.read, tickets.write]
+            requireOpenTask: true
           - name: coding-agents
             id: spiffe://test.local/agents/coding/*
             owner: team-platform

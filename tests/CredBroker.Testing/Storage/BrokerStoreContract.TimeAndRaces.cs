@@ -51,7 +51,7 @@ public abstract partial class BrokerStoreContract
             await Task.Delay(spread * i / Inserts);
 
             var startedAfterRevoke = Volatile.Read(ref revokeReturned) == 1;
-            var result = await Store.InsertGrantAsync(Draft(taskId), default);
+            var result = await Store.InsertGrantAsync(Draft(taskId), requireOpenTask: false, default);
             return (startedAfterRevoke, result);
         })).ToArray();
         var revoke = Task.Run(async () =>
@@ -80,6 +80,6 @@ public abstract partial class BrokerStoreContract
             Assert.That(await Store.GetGrantStatusAsync(taskId, grant.GrantId, default), Is.EqualTo(new GrantStatus(GrantState.TaskRevoked, revocation.RevokedAt)));
         }
 
-        Assert.That(await Store.InsertGrantAsync(Draft(taskId), default), Is.EqualTo(new GrantInsertResult.TaskRevoked(revocation.RevokedAt)));
+        Assert.That(await Store.InsertGrantAsync(Draft(taskId), requireOpenTask: false, default), Is.EqualTo(new GrantInsertResult.TaskRevoked(revocation.RevokedAt)));
     }
 }

@@ -1,5 +1,6 @@
 using CredBroker.Core.Grants;
 using CredBroker.Core.Storage;
+using CredBroker.Core.Tasks;
 using NUnit.Framework;
 
 namespace CredBroker.Testing.Storage;
@@ -85,23 +86,24 @@ public abstract partial class BrokerStoreContract
     }
 
     [Test]
-    public async Task Exp_is_cut_at_NotAfter_in_whole_seconds()
+    public async Task Exp_is_cut_at_the_task_deadline_in_whole_seconds()
     {
-        var now = await Store.GetTimeAsync(default);
-        var deadline = now + TimeSpan.FromSeconds(10.7);
+        var draft = Draft(NewTaskId(), ttl: TimeSpan.FromHours(1));
+        var opened = await OpenAsync(draft, TimeSpan.FromSeconds(10.7));
 
-        var grant = await InsertAsync(Draft(NewTaskId(), ttl: TimeSpan.FromHours(1), notAfter: deadline));
+        var grant = await InsertAsync(draft);
 
-        Assert.That(grant.ExpiresAt, Is.EqualTo(WholeSeconds(deadline)));
+        Assert.That(grant.ExpiresAt, Is.EqualTo(WholeSeconds(opened.Deadline!.Value)));
         Assert.That(await Store.GetGrantStatusAsync(grant.TaskId, grant.GrantId, default), Is.EqualTo(GrantStatus.Active));
     }
 
     [Test]
-    public async Task NotAfter_beyond_the_ttl_changes_nothing()
+    public async Task A_deadline_beyond_the_ttl_changes_nothing()
     {
-        var now = await Store.GetTimeAsync(default);
+        var draft = Draft(NewTaskId(), ttl: TimeSpan.FromMinutes(5));
+        await OpenAsync(draft, TimeSpan.FromHours(1));
 
-        var grant = await InsertAsync(Draft(NewTaskId(), ttl: TimeSpan.FromMinutes(5), notAfter: now + TimeSpan.FromHours(1)));
+        var grant = await InsertAsync(draft);
 
         Assert.That(grant.ExpiresAt - grant.IssuedAt, Is.EqualTo(TimeSpan.FromMinutes(5)));
     }
@@ -135,9 +137,17 @@ public abstract partial class BrokerStoreContract
     protected static GrantDraft Draft(string taskId, TimeSpan? ttl = null, DateTimeOffset? notAfter = null, string workloadId = "spiffe://example.org/agent/triage") =>
         new(GrantIds.New(), taskId, workloadId, "alice@example.org", "triage incoming issues", DefaultTools, "https://tools.example.org", ttl ?? TimeSpan.FromMinutes(10), notAfter);
 
+    /// <summary>Opens the draft's task for its workload with the draft's tools as the envelope.</summary>
+    protected async Task<TaskRecord> OpenAsync(GrantDraft draft, TimeSpan maxDuration, IReadOnlyList<string>? envelope = null)
+    {
+        var result = await Store.OpenTaskAsync(new TaskRecord(draft.TaskId, draft.WorkloadId, draft.Owner, draft.Purpose, envelope ?? draft.Tools, true, default, null), maxDuration, default);
+        Assert.That(result, Is.TypeOf<TaskOpenResult.Opened>());
+        return ((TaskOpenResult.Opened)result).Task;
+    }
+
     protected async Task<GrantRecord> InsertAsync(GrantDraft draft)
     {
-        var result = await Store.InsertGrantAsync(draft, default);
+        var result = await Store.InsertGrantAsync(draft, requireOpenTask: false, default);
         Assert.That(result, Is.TypeOf<GrantInsertResult.Inserted>(), "the insert was refused");
         return ((GrantInsertResult.Inserted)result).Grant;
     }
