@@ -7,6 +7,7 @@ using CredBroker.Redis;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Configuration;
 using CredBroker.Server.Http;
+using CredBroker.Server.Keys;
 using CredBroker.Server.Revocation;
 using CredBroker.Server.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -73,6 +74,7 @@ public static class BrokerHost
             o.Interceptors.Add<AuthorizationInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
 
