@@ -53,7 +53,8 @@ public sealed class JwksCache : IIssuerKeys, IDisposable
             var client = http.CreateClient(HttpClientName);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Timeout);
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            // The client's configured HTTP version (e.g. HTTP/2 without TLS to a broker's gRPC port) applies to this request too.
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri) { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
             request.Headers.Accept.ParseAdd("application/json");
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
