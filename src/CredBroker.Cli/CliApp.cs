@@ -9,11 +9,14 @@ public static class CliApp
 {
     public static RootCommand CreateRoot()
     {
-        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Request, release and revoke grants; introspect tokens.")
+        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Run the broker; request, release and revoke grants; fence tasks; pull the kill switch; introspect tokens.")
         {
+            ServeCommands.Serve(),
+            ServeCommands.Dev(),
             GrantCommands.Create(),
             TaskCommands.Create(),
             RevokeCommands.Create(),
+            KillSwitchCommands.Create(),
             TokenCommands.Create(),
         };
         foreach (var option in GlobalOptions.All)

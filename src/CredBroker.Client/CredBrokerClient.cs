@@ -12,7 +12,7 @@ namespace CredBroker.Client;
 /// token from the configured provider; every refusal surfaces as a <see cref="CredBrokerException"/>.
 /// Thread-safe; make one per process (DI: <c>AddCredBrokerClient</c>).
 /// </summary>
-public sealed class CredBrokerClient : IDisposable
+public sealed partial class CredBrokerClient : IDisposable
 {
     private readonly IBrokerStubs stubs;
     private readonly Func<CancellationToken, ValueTask<string>> identityToken;

@@ -39,15 +39,32 @@ public static class DevIdentityCommand
             return Fail("usage: dev identity <spiffe-id> [--ttl 1h]   e.g. dev identity spiffe://dev.local/agents/support");
         }
 
-        using var app = BrokerHost.Build([.. rest]);
+        var token = Issue(spiffeId, ttl, [.. rest], out var problem);
+        if (token is null)
+        {
+            return Fail(problem!);
+        }
+
+        Console.Out.WriteLine(token);
+        return 0;
+    }
+
+    /// <summary>
+    /// An identity token for <paramref name="spiffeId"/> from the dev issuer of the broker that
+    /// <paramref name="hostArgs"/> configure; null with the reason when dev identities are off.
+    /// </summary>
+    public static string? Issue(string spiffeId, TimeSpan ttl, string[] hostArgs, out string? problem)
+    {
+        using var app = BrokerHost.Build(hostArgs);
         var issuer = app.Services.GetService<DevIdentityIssuer>();
         if (issuer is null)
         {
-            return Fail("dev identities are off; they are on in the Development environment or with CredBroker__DevIdentities=true");
+            problem = "dev identities are off; they are on in the Development environment or with CredBroker__DevIdentities=true";
+            return null;
         }
 
-        Console.Out.WriteLine(issuer.Issue(spiffeId, ttl));
-        return 0;
+        problem = null;
+        return issuer.Issue(spiffeId, ttl);
     }
 
     private static int Fail(string message)

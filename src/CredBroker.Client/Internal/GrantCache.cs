@@ -49,6 +49,9 @@ internal sealed class GrantCache(TimeProvider time, TimeSpan refreshMargin)
         }
     }
 
+    /// <summary>Drops every cached grant, e.g. after a workload, a tool or everything was revoked.</summary>
+    public void Clear() => slots.Clear();
+
     /// <summary>Drops the cached grant with this id, e.g. after it was released.</summary>
     public void ForgetGrant(string grantId)
     {

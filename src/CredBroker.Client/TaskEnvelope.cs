@@ -1,0 +1,29 @@
+namespace CredBroker.Client;
+
+/// <summary>What an orchestrator fences a task with: who may use it, why, with which tools, until when.</summary>
+/// <param name="TaskId">The task id agents will name in their grant requests.</param>
+/// <param name="WorkloadId">The one workload (SPIFFE ID) that may use the task.</param>
+/// <param name="Purpose">Why the task exists, in words an auditor can read.</param>
+/// <param name="Owner">The person or team answerable for it.</param>
+/// <param name="Tools">The envelope: grants for the task may name only these tools (or patterns).</param>
+public sealed record TaskEnvelope(string TaskId, string WorkloadId, string Purpose, string Owner, IReadOnlyList<string> Tools)
+{
+    /// <summary>How long the task may live; grants expire by its deadline. Default: the policy's maximum.</summary>
+    public TimeSpan? MaxDuration { get; init; }
+}
+
+/// <summary>A task as the broker holds it; <paramref name="State"/> is open, revoked or expired.</summary>
+public sealed record TaskDetails(
+    string TaskId,
+    string WorkloadId,
+    string Purpose,
+    string Owner,
+    IReadOnlyList<string> Tools,
+    DateTimeOffset? OpenedAt,
+    DateTimeOffset? Deadline,
+    string State,
+    DateTimeOffset? RevokedAt,
+    long LiveGrants);
+
+/// <summary>The kill switch: while engaged, every token is dead and no grant is issued.</summary>
+public sealed record KillSwitchStatus(bool Engaged, DateTimeOffset? EngagedAt, string? EngagedBy, string? Reason, DateTimeOffset? ReleasedAt);

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CredBroker.Cli.Tests;
+
+/// <summary>
+/// <c>credbroker serve --dev</c> and <c>credbroker dev identity --dev</c> as a new user runs them: a broker in the
+/// tool's own process, identities from its dev issuer, a grant through it, and a clean stop on SIGTERM.
+/// </summary>
+public sealed class ServeCommandTests
+{
+    [Test]
+    public async Task Serve_runs_a_broker_that_dev_identities_and_grants_work_against_and_stops_on_sigterm()
+    {
+        var directory = Directory.CreateTempSubdirectory("credbroker-serve-").FullName;
+        var grpc = $"http://127.0.0.1:{FreePort()}";
+        var http = $"http://127.0.0.1:{FreePort()}";
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "credbroker.dll"), "serve", "--dev", "--urls", grpc, $"--CredBroker:HttpUrl={http}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var server = Process.Start(start)!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        server.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
+        server.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http1 = new HttpClient();
+            await WaitUntilHealthyAsync(http1, new Uri(http + "/healthz"), server, log);
+
+            // Run from the same directory, so dev identity finds the key directory serve created.
+            var identity = await RunInAsync(directory, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
+            Assert.That(identity.ExitCode, Is.Zero, identity.ToString());
+
+            var grant = await Credbroker.RunAsync(
+                new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = grpc, ["CREDBROKER_TOKEN"] = identity.Stdout.Trim() },
+                null,
+                "grant", "request", "--task", "t-serve", "--tool", "tickets.read", "--purpose", "try the quick start", "-o", "json");
+            Assert.That(grant.ExitCode, Is.Zero, grant.ToString());
+            Assert.That(grant.Stdout, Does.Contain("\"workload_id\": \"spiffe://dev.local/agents/support\""));
+        }
+        finally
+        {
+            // SIGTERM, as a service manager stops it; the host must shut down by itself.
+            using (var kill = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await server.WaitForExitAsync(timeout.Token);
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Assert.That(server.ExitCode, Is.Zero, string.Join('\n', log));
+    }
+
+    [Test]
+    public async Task Dev_identity_without_the_dev_profile_is_refused_with_the_way_out()
+    {
+        var directory = Directory.CreateTempSubdirectory("credbroker-dev-").FullName;
+        try
+        {
+            var run = await RunInAsync(directory, "dev", "identity", "spiffe://dev.local/agents/support", "--CredBroker:PolicyFile=" + Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml"));
+
+            Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+            Assert.That(run.Stderr, Does.Contain("dev identities are off").And.Contain("--dev"));
+            Assert.That(run.Stdout, Is.Empty);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Dev_identity_refuses_a_malformed_spiffe_id_as_a_usage_error()
+    {
+        var run = await Credbroker.RunAsync("dev", "identity", "agents/support", "--dev");
+
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Stderr, Does.Contain("'agents/support' is not a SPIFFE ID"));
+    }
+
+    private static async Task<CliRun> RunInAsync(string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "credbroker.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task WaitUntilHealthyAsync(HttpClient client, Uri health, Process server, System.Collections.Concurrent.ConcurrentQueue<string> log)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            Assert.That(server.HasExited, Is.False, () => "serve exited early:\n" + string.Join('\n', log));
+            try
+            {
+                using var response = await client.GetAsync(health, timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
