@@ -54,6 +54,7 @@ public static class CredBrokerServiceCollectionExtensions
             return new AccessTokenValidator(options.Issuer, kid => ring.Find(kid)?.SecurityKey, audience: null, options.ClockSkew, sp.GetRequiredService<TimeProvider>());
         });
         services.TryAddSingleton<GrantBroker>();
+        services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);
