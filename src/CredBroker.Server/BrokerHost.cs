@@ -10,6 +10,7 @@ using CredBroker.Server.Http;
 using CredBroker.Server.Keys;
 using CredBroker.Server.Revocation;
 using CredBroker.Server.Services;
+using CredBroker.Server.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -71,7 +72,9 @@ public static class BrokerHost
         {
             o.MaxReceiveMessageSize = server.MaxMessageBytes;
             o.EnableDetailedErrors = false;
+            o.Interceptors.Add<TelemetryInterceptor>();
             o.Interceptors.Add<AuthorizationInterceptor>();
+            o.Interceptors.Add<AuditActorInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         builder.Services.AddHostedService<KeyRingRefresh>();
