@@ -68,6 +68,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<GrantAudit>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
+        services.TryAddSingleton<Approvals.ApprovalBroker>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);
