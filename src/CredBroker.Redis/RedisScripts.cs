@@ -33,6 +33,8 @@ internal static class RedisScripts
 
     public static LuaScript MaintainRevocations { get; } = Load("maintain-revocations");
 
+    public static LuaScript AppendAudit { get; } = Load("append-audit");
+
     private static LuaScript Load(string name)
     {
         var resource = $"CredBroker.Redis.Scripts.{name}.lua";

@@ -1,4 +1,5 @@
 using CredBroker.Core;
+using CredBroker.Core.Audit;
 using CredBroker.Core.DependencyInjection;
 using CredBroker.Core.Policy;
 using CredBroker.Core.SigningKeys;
@@ -64,6 +65,13 @@ public static class BrokerHost
                 break;
             default:
                 throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
+        }
+
+        builder.Services.Configure<AuditOptions>(section.GetSection(AuditOptions.Section));
+        builder.Services.PostConfigure<AuditOptions>(o => o.File = string.IsNullOrWhiteSpace(o.File) ? null : Path.GetFullPath(o.File, builder.Environment.ContentRootPath));
+        if (!string.IsNullOrWhiteSpace(section["Audit:File"]))
+        {
+            broker.AddAuditFile();
         }
 
         builder.AddBrokerIdentity(broker, server);

@@ -66,9 +66,20 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<InMemoryAuditSink>());
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<GrantAudit>();
+        services.TryAddSingleton<AuditFeed>();
+        services.TryAddSingleton<ToolUseRecorder>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);
+    }
+
+    /// <summary>Also appends every audit event to the JSON-lines file named by <c>CredBroker:Audit:File</c>.</summary>
+    public static CredBrokerBuilder AddAuditFile(this CredBrokerBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<JsonLinesAuditSink>();
+        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<JsonLinesAuditSink>());
+        return builder;
     }
 }

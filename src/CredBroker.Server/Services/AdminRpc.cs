@@ -1,5 +1,8 @@
+using CredBroker.Core;
+using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Revocation;
+using CredBroker.Core.Storage;
 using CredBroker.Protocol.V1;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Errors;
@@ -10,7 +13,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
-public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations) : AdminService.AdminServiceBase
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, AuditFeed audit) : AdminService.AdminServiceBase
 {
     public override async Task<RevokeResponse> RevokeGrant(RevokeGrantRequest request, ServerCallContext context)
     {
@@ -56,5 +59,26 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations) :
         }
 
         return result.Value is { } rule ? RevocationMapping.ToKillSwitch(rule) : new KillSwitchState { Engaged = false };
+    }
+
+    public override async Task ReadAudit(ReadAuditRequest request, IServerStreamWriter<AuditEventRecord> responseStream, ServerCallContext context)
+    {
+        var query = new AuditQuery(request.AfterCursor, request.TaskId, request.WorkloadId, request.Follow, request.Limit);
+        if (audit.Validate(query) is { } invalid)
+        {
+            throw RpcErrors.From(invalid);
+        }
+
+        try
+        {
+            await foreach (var record in audit.ReadAsync(query, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(AuditMapping.ToProto(record));
+            }
+        }
+        catch (Exception e) when (e is AuditSinkUnavailableException or BrokerStoreUnavailableException)
+        {
+            throw RpcErrors.From(Refusal.StoreUnavailable("audit log unavailable; read again from your last cursor"));
+        }
     }
 }
