@@ -8,6 +8,7 @@ using CredBroker.Redis;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Configuration;
 using CredBroker.Server.Http;
+using CredBroker.Server.Keys;
 using CredBroker.Server.Revocation;
 using CredBroker.Server.Services;
 using CredBroker.Server.Telemetry;
@@ -84,6 +85,7 @@ public static class BrokerHost
             o.Interceptors.Add<AuditActorInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
 

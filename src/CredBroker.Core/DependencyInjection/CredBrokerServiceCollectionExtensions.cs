@@ -69,6 +69,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<AuditFeed>();
         services.TryAddSingleton<ToolUseRecorder>();
         services.TryAddSingleton<GrantBroker>();
+        services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);

@@ -46,7 +46,7 @@ public sealed partial class GrantBroker(
             return new GrantOutcome.Refused(Refusal.NotFound($"approval_id: no approval '{request.ApprovalId}' exists"));
         }
 
-        var decision = PolicyEvaluator.Evaluate(policy.Current, request);
+        var decision = PolicyEvaluator.Evaluate(policy.Current, request, time.GetUtcNow());
         if (decision is PolicyDecision.Invalid bad)
         {
             return new GrantOutcome.Refused(Refusal.Invalid(bad.Field, bad.Problem));
@@ -56,6 +56,12 @@ public sealed partial class GrantBroker(
         {
             LogDenied(request.WorkloadId, request.TaskId, deny.Rule);
             return new GrantOutcome.Refused(Refusal.Denied(deny.Reason));
+        }
+
+        if (decision is PolicyDecision.NeedsApproval needs)
+        {
+            LogDenied(request.WorkloadId, request.TaskId, needs.Rule);
+            return new GrantOutcome.Refused(Refusal.Denied($"policy rule '{needs.Rule}' requires approval for task {request.TaskId}: {needs.Reason}"));
         }
 
         var allow = (PolicyDecision.Allow)decision;
