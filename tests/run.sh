@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Runs every test of CredBroker against a real redis-server, the way CI does.
 #   bash tests/run.sh [extra dotnet test arguments]
-# Installs redis-server when it is missing, starts one on a free loopback port for this run
+# Installs redis-server (and docker-compose, for the compose-file test) when missing, starts
+# redis-server on a free loopback port for this run
 # only, points the tests at it (CREDBROKER_TEST_REDIS), stops it afterwards, and ends with
 # one line "N passed, N failed" counted from the test results (trx files).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null 2>&1; then
-    echo "redis-server is missing; installing Debian's package" >&2
+# What the tests run besides dotnet: command -> Debian package.
+missing=()
+for pair in redis-server:redis-server docker-compose:docker-compose; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing Debian packages the tests need: ${missing[*]}" >&2
     sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server >&2 || {
-        echo "could not install redis-server" >&2
+    $sudo_cmd apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >&2 || {
+        echo "could not install ${missing[*]}" >&2
         exit 1
     }
 fi

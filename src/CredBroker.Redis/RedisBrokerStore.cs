@@ -100,6 +100,9 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         }
 
         Forget(db => db.KeyExpireAsync(index, grant.ExpiresAt.UtcDateTime, CommandFlags.FireAndForget));
+
+        // Listed for operators; a failure here is UNAVAILABLE like any other, so no unlisted token is handed out.
+        await RunAsync("index grant", draft.GrantId, db => db.SortedSetAddAsync(RedisKeys.LiveGrants(prefix), grant.GrantId, grant.ExpiresAt.ToUnixTimeMilliseconds()), cancellationToken).ConfigureAwait(false);
         return new GrantInsertResult.Inserted(grant);
     }
 

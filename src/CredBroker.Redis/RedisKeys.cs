@@ -28,6 +28,9 @@ public static class RedisKeys
     /// <summary>String: the task id of a grant, so a grant can be found by its id alone. Lives in its own slot.</summary>
     public static RedisKey GrantIndex(string prefix, string grantId) => prefix + "gi:" + grantId;
 
+    /// <summary>Sorted set: every issued grant id scored by its <c>exp</c> (unix ms), for ListGrants. Its own slot; entries past exp are dropped as it is read.</summary>
+    public static RedisKey LiveGrants(string prefix) => prefix + "grants:live";
+
     /// <summary>A brace in the prefix would move the hash tag off the task and split a task's keys across slots.</summary>
     public static bool IsValidPrefix(string? prefix) => prefix is null || prefix.AsSpan().IndexOfAny('{', '}') < 0;
 

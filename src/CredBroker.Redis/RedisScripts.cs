@@ -33,6 +33,8 @@ internal static class RedisScripts
 
     public static LuaScript MaintainRevocations { get; } = Load("maintain-revocations");
 
+    public static LuaScript ListGrants { get; } = Load("list-grants");
+
     private static LuaScript Load(string name)
     {
         var resource = $"CredBroker.Redis.Scripts.{name}.lua";

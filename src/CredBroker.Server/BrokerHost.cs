@@ -7,8 +7,10 @@ using CredBroker.Redis;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Configuration;
 using CredBroker.Server.Http;
+using CredBroker.Server.Keys;
 using CredBroker.Server.Revocation;
 using CredBroker.Server.Services;
+using CredBroker.Server.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -70,9 +72,12 @@ public static class BrokerHost
         {
             o.MaxReceiveMessageSize = server.MaxMessageBytes;
             o.EnableDetailedErrors = false;
+            o.Interceptors.Add<TelemetryInterceptor>();
             o.Interceptors.Add<AuthorizationInterceptor>();
+            o.Interceptors.Add<AuditActorInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
 

@@ -187,6 +187,7 @@ public sealed class CliTests
             ["revoke"], ["revoke", "grant"], ["token"], ["token", "introspect"],
             ["serve"], ["dev"], ["dev", "identity"], ["task", "open"], ["task", "show"], ["revoke", "workload"], ["revoke", "tool"],
             ["kill-switch"], ["kill-switch", "engage"], ["kill-switch", "release"], ["kill-switch", "status"],
+            ["keys"], ["keys", "list"], ["keys", "rotate"],
         ];
         var runs = await Task.WhenAll(commands.Select(c => Credbroker.RunAsync([.. c, "--help"])));
         for (var i = 0; i < commands.Length; i++)

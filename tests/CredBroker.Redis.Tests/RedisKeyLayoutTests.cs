@@ -104,6 +104,7 @@ public sealed class RedisKeyLayoutTests
         Assert.That(keys, Is.EquivalentTo(new[]
         {
             prefix + "gi:" + grant.GrantId,
+            prefix + "grants:live",
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":g:" + grant.GrantId,
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":grants",
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":revoked",

@@ -42,6 +42,54 @@ public static class Printer
         }
     }
 
+    /// <summary>
+    /// Writes several results of one shape: a table with a header row for people, a JSON array for scripts.
+    /// Every row lists the same fields in the same order.
+    /// </summary>
+    public static void WriteRows(TextWriter output, OutputFormat format, IReadOnlyList<IReadOnlyList<(string Name, object? Value)>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (format == OutputFormat.Json)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+            {
+                json.WriteStartArray();
+                foreach (var row in rows)
+                {
+                    json.WriteStartObject();
+                    foreach (var (name, value) in row)
+                    {
+                        WriteJsonValue(json, name, value);
+                    }
+
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
+            output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+            return;
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        // Table cells stay on one line and carry no relative times: columns must line up.
+        var names = rows[0].Select(f => f.Name).ToList();
+        var cells = rows.Select(row => row.Select(f => f.Value is DateTimeOffset t ? Time(t) : TableText(f.Value)).ToList()).ToList();
+        var widths = names.Select((name, i) => Math.Max(name.Length, cells.Max(c => c[i].Length))).ToList();
+        output.WriteLine(string.Join("  ", names.Select((name, i) => name.ToUpperInvariant().PadRight(widths[i]))).TrimEnd());
+        foreach (var row in cells)
+        {
+            output.WriteLine(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
+        }
+    }
+
     private static void WriteTable(TextWriter output, IReadOnlyList<(string Name, object? Value)> fields)
     {
         var shown = fields.Where(f => f.Value is not null and not "").ToList();

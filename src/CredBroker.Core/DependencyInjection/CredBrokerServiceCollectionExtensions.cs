@@ -1,3 +1,4 @@
+using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
 using CredBroker.Core.Revocation;
@@ -53,7 +54,20 @@ public static class CredBrokerServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
             return new AccessTokenValidator(options.Issuer, kid => ring.Find(kid)?.SecurityKey, audience: null, options.ClockSkew, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddOptions<AuditOptions>()
+            .Validate(o => o.MemoryMaxEvents >= 1, "CredBroker:Audit:MemoryMaxEvents must be at least 1")
+            .Validate(o => o.RedisMaxLength >= 1000, "CredBroker:Audit:RedisMaxLength must be at least 1000")
+            .Validate(o => o.RedisRetention >= TimeSpan.FromHours(1), "CredBroker:Audit:RedisRetention must be at least 1 hour")
+            .ValidateOnStart();
+
+        // The store's own sink; UseRedisStore replaces it. Further sinks (a file) are added beside it.
+        services.TryAddSingleton<InMemoryAuditSink>();
+        services.TryAddSingleton<IAuditSink>(sp => sp.GetRequiredService<InMemoryAuditSink>());
+        services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<InMemoryAuditSink>());
+        services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<GrantAudit>();
         services.TryAddSingleton<GrantBroker>();
+        services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);

@@ -1,3 +1,4 @@
+using CredBroker.Core.Audit;
 using CredBroker.Core.Policy;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
@@ -18,14 +19,22 @@ public sealed partial class GrantBroker(
     RuleLifetime lifetime,
     AccessTokenIssuer tokens,
     TimeProvider time,
-    ILogger<GrantBroker> logger)
+    ILogger<GrantBroker> logger,
+    GrantAudit audit)
 {
     /// <summary>A rule lifting within this long is waited out rather than refused, so a grant is not bounced for a second.</summary>
     private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(1.5);
 
+    /// <summary>Decides, then puts the decision on the audit record before it is answered (invariant 6).</summary>
     public async Task<GrantOutcome> RequestGrantAsync(GrantRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
+        return await audit.RecordAsync(request, outcome, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<GrantOutcome> DecideAsync(GrantRequest request, CancellationToken cancellationToken)
+    {
         if (GrantRequestValidator.Validate(request) is { } invalid)
         {
             return new GrantOutcome.Refused(invalid);
@@ -37,7 +46,7 @@ public sealed partial class GrantBroker(
             return new GrantOutcome.Refused(Refusal.NotFound($"approval_id: no approval '{request.ApprovalId}' exists"));
         }
 
-        var decision = PolicyEvaluator.Evaluate(policy.Current, request);
+        var decision = PolicyEvaluator.Evaluate(policy.Current, request, time.GetUtcNow());
         if (decision is PolicyDecision.Invalid bad)
         {
             return new GrantOutcome.Refused(Refusal.Invalid(bad.Field, bad.Problem));
@@ -47,6 +56,12 @@ public sealed partial class GrantBroker(
         {
             LogDenied(request.WorkloadId, request.TaskId, deny.Rule);
             return new GrantOutcome.Refused(Refusal.Denied(deny.Reason));
+        }
+
+        if (decision is PolicyDecision.NeedsApproval needs)
+        {
+            LogDenied(request.WorkloadId, request.TaskId, needs.Rule);
+            return new GrantOutcome.Refused(Refusal.Denied($"policy rule '{needs.Rule}' requires approval for task {request.TaskId}: {needs.Reason}"));
         }
 
         var allow = (PolicyDecision.Allow)decision;
@@ -109,7 +124,7 @@ public sealed partial class GrantBroker(
                 return Refusal.Denied($"grant {grantId} belongs to another workload");
             }
 
-            return await RevokeAsync(grantId, "released by its workload", cancellationToken).ConfigureAwait(false);
+            return await RevokeAsync(grantId, "released by its workload", AuditKinds.GrantReleased, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException e)
         {
@@ -133,7 +148,7 @@ public sealed partial class GrantBroker(
 
         try
         {
-            return await RevokeAsync(grantId, string.IsNullOrWhiteSpace(reason) ? "revoked by an operator" : reason, cancellationToken).ConfigureAwait(false);
+            return await RevokeAsync(grantId, string.IsNullOrWhiteSpace(reason) ? "revoked by an operator" : reason, AuditKinds.GrantRevoked, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException e)
         {
@@ -187,7 +202,7 @@ public sealed partial class GrantBroker(
         return null;
     }
 
-    private async Task<BrokerResult<GrantRevocationResult>> RevokeAsync(string grantId, string reason, CancellationToken cancellationToken)
+    private async Task<BrokerResult<GrantRevocationResult>> RevokeAsync(string grantId, string reason, string auditKind, CancellationToken cancellationToken)
     {
         // The rule goes to the log first: if the record update then fails, the grant is still dead
         // to every verifier and the caller, told UNAVAILABLE, retries. Errs toward revoking.
@@ -199,6 +214,7 @@ public sealed partial class GrantBroker(
         }
 
         LogGrantRevoked(grantId, reason);
+        await audit.RecordRevocationAsync(auditKind, result, reason, cancellationToken).ConfigureAwait(false);
         return BrokerResult<GrantRevocationResult>.Ok(result);
     }
 

@@ -19,12 +19,34 @@ public sealed record BrokerPolicy(
 public sealed record PolicyLimits(TimeSpan MaxTtl, TimeSpan DefaultTtl, int MaxToolsPerGrant, TimeSpan MaxTaskDuration, bool RequireOpenTask)
 {
     public static readonly PolicyLimits Default = new(TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), 16, TimeSpan.FromHours(24), RequireOpenTask: false);
+
+    /// <summary>How long a request waits for a person's approval, and an approval for its collection. Default 15m.</summary>
+    public TimeSpan ApprovalTtl { get; init; } = TimeSpan.FromMinutes(15);
 }
 
 /// <param name="Name">Dotted tool name, e.g. <c>github.issues.read</c>.</param>
 /// <param name="Audience">The tool server hosting the tool; the token's <c>aud</c>.</param>
 /// <param name="MaxTtl">Null: only the global and workload limits apply.</param>
-public sealed record ToolDefinition(string Name, string Audience, TimeSpan? MaxTtl);
+public sealed record ToolDefinition(string Name, string Audience, TimeSpan? MaxTtl)
+{
+    /// <summary>How much harm the tool can do. Default <see cref="ToolRisk.Low"/>.</summary>
+    public ToolRisk Risk { get; init; } = ToolRisk.Low;
+
+    /// <summary>Every grant naming this tool waits for a person's approval. Default: true from risk high up.</summary>
+    public bool RequiresApproval { get; init; }
+
+    /// <summary>What the request context must show for this tool to be granted; all must hold.</summary>
+    public IReadOnlyList<ContextCondition> Conditions { get; init; } = [];
+}
+
+/// <summary>The risk a tool carries, in policy as <c>low</c>, <c>medium</c>, <c>high</c>, <c>critical</c>.</summary>
+public enum ToolRisk
+{
+    Low,
+    Medium,
+    High,
+    Critical,
+}
 
 /// <param name="Name">The rule name deny messages cite; the id when the file gives none.</param>
 /// <param name="RequireOpenTask">Grants only for tasks an orchestrator opened for this workload.</param>
@@ -37,5 +59,16 @@ public sealed record WorkloadDefinition(
     TimeSpan? MaxTtl,
     bool RequireOpenTask = false)
 {
+    /// <summary>Purposes this workload may state (patterns with <c>*</c>); empty: any purpose.</summary>
+    public IReadOnlyList<PurposePattern> Purposes { get; init; } = [];
+
+    /// <summary>How many unexpired, unreleased grants the workload may hold at once; null: no cap.</summary>
+    public int? MaxLiveGrants { get; init; }
+
+    /// <summary>How many grants the workload may receive per window; null: no limit.</summary>
+    public RateLimit? RateLimit { get; init; }
+
     public bool MayUse(string tool) => Tools.Any(p => p.Matches(tool));
+
+    public bool MayStatePurpose(string purpose) => Purposes.Count == 0 || Purposes.Any(p => p.Matches(purpose));
 }

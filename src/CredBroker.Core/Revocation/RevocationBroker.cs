@@ -1,3 +1,4 @@
+using CredBroker.Core.Audit;
 using CredBroker.Core.Identity;
 using CredBroker.Core.Policy;
 using CredBroker.Core.Storage;
@@ -10,7 +11,7 @@ namespace CredBroker.Core.Revocation;
 /// Mass revocation: a workload, a tool, or everything. Each is one rule in the log, O(1) in the
 /// number of live grants (invariant 4); grant records are left to expire.
 /// </summary>
-public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime lifetime, ILogger<RevocationBroker> logger)
+public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime lifetime, ILogger<RevocationBroker> logger, AuditLog audit)
 {
     public static readonly TimeSpan MaxQuarantine = TimeSpan.FromDays(30);
 
@@ -53,6 +54,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
             if (entry is not null)
             {
                 LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+                await audit.TryAppendAsync(RevocationAudit.Lifted(entry.Rule), cancellationToken).ConfigureAwait(false);
             }
 
             return BrokerResult<RevocationRule?>.Ok(entry?.Rule);
@@ -93,6 +95,9 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         {
             var entry = await log.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
             LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+
+            // A revocation is never held back by the audit log: losing the record is safer than keeping access.
+            await audit.TryAppendAsync(RevocationAudit.Written(entry.Rule), cancellationToken).ConfigureAwait(false);
             return BrokerResult<RevocationRule>.Ok(entry.Rule);
         }
         catch (BrokerStoreUnavailableException e)

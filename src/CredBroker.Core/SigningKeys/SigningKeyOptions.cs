@@ -15,4 +15,10 @@ public sealed class SigningKeyOptions
     /// <summary>How long verifiers may cache the JWKS. Default: 5 minutes. An old key stays published this much longer.</summary>
     public TimeSpan JwksCacheAge { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often a running broker rereads the key directory, so a key another process added
+    /// (<c>credbroker keys rotate</c>, another replica) is published without a restart. Default: 10 seconds;
+    /// it must stay well below <see cref="PublishLead"/>.
+    /// </summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

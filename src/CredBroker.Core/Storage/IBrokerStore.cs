@@ -37,6 +37,13 @@ public interface IBrokerStore
     /// <summary>Whether the grant behind a well-signed token is still live.</summary>
     ValueTask<GrantStatus> GetGrantStatusAsync(string taskId, string grantId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Live grants (unexpired, not revoked, task not revoked) matching <paramref name="filter"/>, ordered by
+    /// <c>exp</c> then grant id, starting after <paramref name="after"/>. A page may hold fewer than
+    /// <paramref name="pageSize"/> grants and still have a next page when the store bounds the work per call.
+    /// </summary>
+    ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, GrantCursor? after, CancellationToken cancellationToken);
+
     /// <summary>The store's clock, the one that stamps <c>iat</c> and rule times.</summary>
     ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken);
 }

@@ -174,6 +174,39 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
         }
     }
 
+    public ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, GrantCursor? after, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var now = time.GetUtcNow();
+        var live = new List<GrantRecord>();
+        IEnumerable<TaskEntry> entries = filter.TaskId is null
+            ? tasks.Values
+            : tasks.TryGetValue(filter.TaskId, out var one) ? [one] : [];
+        foreach (var entry in entries)
+        {
+            lock (entry)
+            {
+                if (entry.RevokedAt is not null)
+                {
+                    continue;
+                }
+
+                live.AddRange(entry.Grants.Values
+                    .Where(g => g.RevokedAt is null && g.Grant.ExpiresAt > now && filter.Matches(g.Grant) && (after is not { } c || c.Precedes(g.Grant)))
+                    .Select(g => g.Grant));
+            }
+        }
+
+        var page = live.OrderBy(g => g.ExpiresAt).ThenBy(g => g.GrantId, StringComparer.Ordinal).Take(pageSize + 1).ToList();
+        var more = page.Count > pageSize;
+        if (more)
+        {
+            page.RemoveAt(pageSize);
+        }
+
+        return ValueTask.FromResult(new GrantPage(page, more ? GrantCursor.Of(page[^1]).Encode() : null));
+    }
+
     public ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken) => ValueTask.FromResult(time.GetUtcNow());
 
     public void Dispose() => sweeper.Dispose();

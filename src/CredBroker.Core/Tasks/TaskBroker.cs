@@ -1,3 +1,4 @@
+using CredBroker.Core.Audit;
 using CredBroker.Core.Identity;
 using CredBroker.Core.Policy;
 using CredBroker.Core.Revocation;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace CredBroker.Core.Tasks;
 
 /// <summary>Ends tasks: once <see cref="RevokeTaskAsync"/> returns, no grant of the task is active and none can be added (invariant 2).</summary>
-public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revocations, RuleLifetime lifetime, IPolicySource policy, ILogger<TaskBroker> logger)
+public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revocations, RuleLifetime lifetime, IPolicySource policy, ILogger<TaskBroker> logger, AuditLog audit)
 {
     /// <summary>
     /// Fences a task: its workload, owner, purpose, tool envelope and deadline. The envelope must lie
@@ -56,6 +57,7 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
             {
                 case TaskOpenResult.Opened { Task: var record }:
                     LogOpened(record.TaskId, record.WorkloadId, openedBy, record.Deadline);
+                    await audit.TryAppendAsync(TaskAudit.Opened(record), cancellationToken).ConfigureAwait(false);
                     return BrokerResult<TaskRecord>.Ok(record);
                 case TaskOpenResult.TaskRevoked r:
                     return Refusal.Precondition($"task {request.TaskId} was revoked at {r.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}");
@@ -145,6 +147,7 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
             await revocations.AppendAsync(new RevocationDraft(RevocationKind.Task, taskId, why, LiftAfter: null, lifetime.AfterLift, revokedBy), cancellationToken).ConfigureAwait(false);
             var result = await store.RevokeTaskAsync(taskId, why, cancellationToken).ConfigureAwait(false);
             LogTaskRevoked(taskId, revokedBy, result.RevokedGrants, result.AlreadyRevoked);
+            await audit.TryAppendAsync(TaskAudit.Revoked(taskId, why, result), cancellationToken).ConfigureAwait(false);
             return BrokerResult<TaskRevocationResult>.Ok(result);
         }
         catch (BrokerStoreUnavailableException e)

@@ -1,151 +1,240 @@
-using Microsoft.IdentityModel.JsonWebTokens;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CredBroker.Core.Identity;
 using Microsoft.IdentityModel.Tokens;
 
 namespace CredBroker.Core.Tokens;
 
 /// <summary>
-/// Validates a CredBroker access token offline: the same code the broker's Introspect and the
-/// tool-side verifier run. ES256 and <c>at+jwt</c> are pinned, keys are resolved by exact
-/// <c>kid</c> only, and key-carrying headers (<c>jku</c>, <c>x5u</c>, <c>jwk</c>) are never followed.
+/// Validates a CredBroker access token offline: the one code path the broker's Introspect and the
+/// tool-side verifier both run. Structure first (JWS compact, canonical base64url, no duplicate
+/// members), then the header (ES256 and <c>at+jwt</c> pinned, no <c>crit</c>, a thumbprint-shaped
+/// <c>kid</c>), the key by exact <c>kid</c> only (<c>jku</c>, <c>x5u</c>, <c>jwk</c> are never
+/// followed), the signature, and only then the claims. Every refusal names its <see cref="TokenFailure"/>.
 /// </summary>
 public sealed class AccessTokenValidator
 {
     /// <summary>Longer tokens are refused before parsing; ours are well under 2 KB.</summary>
     public const int MaxTokenLength = 8 * 1024;
 
-    private readonly JsonWebTokenHandler handler = new() { MaximumTokenSizeInBytes = MaxTokenLength };
-    private readonly TokenValidationParameters parameters;
+    /// <summary>The design's ceiling on clock skew (DESIGN: verifiers allow at most 30 s).</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>An RFC 7638 thumbprint is 43 base64url characters; anything else never names one of our keys.</summary>
+    private const int MaxKidLength = 128;
+
+    /// <summary>RFC 9068 section 4: <c>at+jwt</c>, or its full media type.</summary>
+    private static readonly string[] AccessTokenTypes = [ClaimNames.AccessTokenType, "application/" + ClaimNames.AccessTokenType];
+
+    private readonly string issuer;
+    private readonly IIssuerKeys keys;
+    private readonly string? audience;
+    private readonly TimeSpan clockSkew;
+    private readonly TimeProvider time;
 
     /// <param name="issuer">The broker's issuer; nothing else is accepted.</param>
-    /// <param name="resolveKey">Finds a key by its exact <c>kid</c>; null when unknown.</param>
-    /// <param name="audience">The tool server's own audience; null accepts any (introspection).</param>
-    /// <param name="clockSkew">Allowed skew for <c>exp</c> and <c>nbf</c>; at most 30 s by design.</param>
+    /// <param name="keys">The broker's keys, found by exact <c>kid</c>.</param>
+    /// <param name="audience">The tool server's own audience; null accepts any single audience (introspection).</param>
+    /// <param name="clockSkew">Allowed skew for <c>exp</c> and <c>nbf</c>; at most 30 s.</param>
     /// <param name="time">The clock tokens are judged by.</param>
-    public AccessTokenValidator(string issuer, Func<string, SecurityKey?> resolveKey, string? audience, TimeSpan clockSkew, TimeProvider time)
+    public AccessTokenValidator(string issuer, IIssuerKeys keys, string? audience, TimeSpan clockSkew, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(resolveKey);
+        ArgumentException.ThrowIfNullOrEmpty(issuer);
+        ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(time);
-        parameters = new TokenValidationParameters
-        {
-            ValidIssuer = issuer,
-            ValidateAudience = audience is not null,
-            ValidAudience = audience,
-            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-            ValidTypes = [ClaimNames.AccessTokenType],
-            ClockSkew = clockSkew,
-            RequireExpirationTime = true,
-            RequireSignedTokens = true,
-            ValidateLifetime = true,
-            TryAllIssuerSigningKeys = false,
-            LifetimeValidator = (notBefore, expires, _, p) => LifetimeIsValid(notBefore, expires, p.ClockSkew, time),
-            IssuerSigningKeyResolver = (_, token, kid, _) => ResolveExact(token, kid, resolveKey),
-        };
+        ArgumentOutOfRangeException.ThrowIfLessThan(clockSkew, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(clockSkew, MaxClockSkew);
+        this.issuer = issuer;
+        this.keys = keys;
+        this.audience = audience;
+        this.clockSkew = clockSkew;
+        this.time = time;
     }
 
-    public async Task<AccessTokenValidation> ValidateAsync(string? token)
+    /// <param name="resolveKey">Finds a key by its exact <c>kid</c>; null when unknown (e.g. the broker's own key ring).</param>
+    public AccessTokenValidator(string issuer, Func<string, SecurityKey?> resolveKey, string? audience, TimeSpan clockSkew, TimeProvider time)
+        : this(issuer, new ResolvedKeys(resolveKey), audience, clockSkew, time)
+    {
+    }
+
+    public async Task<AccessTokenValidation> ValidateAsync(string? token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token))
         {
-            return AccessTokenValidation.Fail("token is empty");
+            return AccessTokenValidation.Fail(TokenFailure.Malformed, "token is empty");
         }
 
         if (token.Length > MaxTokenLength)
         {
-            return AccessTokenValidation.Fail($"token is longer than {MaxTokenLength} characters");
+            return AccessTokenValidation.Fail(TokenFailure.TooLarge, $"token is longer than {MaxTokenLength} characters");
         }
 
-        // JWS compact only: three segments. A JWE (five) or a JSON serialisation is not ours.
-        if (token.Count(c => c == '.') != 2 || token[0] == '{')
+        if (CompactJws.TryParse(token, out var parsed) is { } malformed)
         {
-            return AccessTokenValidation.Fail("not a JWS compact token");
+            return malformed;
         }
 
-        var result = await handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        using var jws = parsed!;
+        if (HeaderProblem(jws) is { } badHeader)
         {
-            return AccessTokenValidation.Fail(Describe(result.Exception));
+            return badHeader;
         }
 
-        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        var kid = jws.HeaderText("kid")!;
+        var key = await keys.FindAsync(kid, cancellationToken).ConfigureAwait(false);
+        if (key is null)
         {
-            // RFC 7515 section 4.1.11: a recipient must reject extensions it does not understand; we understand none.
-            return AccessTokenValidation.Fail("token carries a crit header");
+            return AccessTokenValidation.Fail(TokenFailure.UnknownKey, "token names a key (kid) the broker does not publish");
         }
 
-        return Read(jwt);
+        if (!Verifies(jws, key))
+        {
+            return AccessTokenValidation.Fail(TokenFailure.BadSignature, "signature is invalid");
+        }
+
+        return ReadClaims(jws.Payload.RootElement);
     }
 
-    private static AccessTokenValidation Read(JsonWebToken jwt)
+    private static AccessTokenValidation? HeaderProblem(CompactJws jws)
     {
-        string? Claim(string name) => jwt.TryGetPayloadValue<string>(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
-
-        var subject = Claim(ClaimNames.Subject);
-        var clientId = Claim(ClaimNames.ClientId);
-        var jti = Claim(ClaimNames.JwtId);
-        var scope = Claim(ClaimNames.Scope);
-        var taskId = Claim(ClaimNames.TaskId);
-        var audience = jwt.Audiences.ToList();
-        if (subject is null || clientId is null || jti is null || scope is null || taskId is null || audience.Count != 1
-            || !jwt.TryGetPayloadValue<long>(ClaimNames.IssuedAt, out var iat))
+        // alg first: "none" and HS256-with-the-public-key are refused for what they are, before any key is sought.
+        if (!string.Equals(jws.HeaderText("alg"), ClaimNames.Algorithm, StringComparison.Ordinal))
         {
-            return AccessTokenValidation.Fail("token lacks a required claim (sub, client_id, aud, iat, jti, scope, task_id)");
+            return AccessTokenValidation.Fail(TokenFailure.UnsupportedAlgorithm, $"token algorithm is not {ClaimNames.Algorithm}");
+        }
+
+        if (jws.HasHeader("crit"))
+        {
+            return AccessTokenValidation.Fail(TokenFailure.CritHeader, "token carries a crit header; no JWS extension is understood here");
+        }
+
+        // RFC 8725 section 3.11: explicit typing keeps an ID token or identity token from passing as an access token.
+        if (jws.HeaderText("typ") is not { } typ || !AccessTokenTypes.Contains(typ, StringComparer.OrdinalIgnoreCase))
+        {
+            return AccessTokenValidation.Fail(TokenFailure.WrongType, $"token type is not {ClaimNames.AccessTokenType}");
+        }
+
+        if (jws.HeaderText("kid") is not { Length: > 0 and <= MaxKidLength } kid || !kid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            // A kid is looked up, never used as a path, URL or query; refusing other characters keeps it that way.
+            return AccessTokenValidation.Fail(TokenFailure.InvalidKeyId, "token key id (kid) is missing or not a key thumbprint");
+        }
+
+        return null;
+    }
+
+    private static bool Verifies(CompactJws jws, IssuerKey key)
+    {
+        if (key.Key is not ECDsaSecurityKey { ECDsa: { } ecdsa } || key.Algorithm is not (null or ClaimNames.Algorithm) || ecdsa.KeySize != 256)
+        {
+            return false;
+        }
+
+        // ES256 signatures are r||s, 64 bytes (RFC 7518 section 3.4). Both S forms verify; revocation never
+        // depends on the signature bytes, so the high-S twin of a revoked token is just as revoked.
+        if (jws.Signature.Length != 64)
+        {
+            return false;
+        }
+
+        var input = Encoding.ASCII.GetBytes(jws.SigningInput.ToArray());
+        return ecdsa.VerifyData(input, jws.Signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    private AccessTokenValidation ReadClaims(JsonElement payload)
+    {
+        string? Text(string name) =>
+            payload.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+
+        DateTimeOffset? Time(string name) =>
+            payload.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var seconds)
+                && seconds is >= 0 and <= 253402300799 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+
+        if (!string.Equals(Text(ClaimNames.Issuer), issuer, StringComparison.Ordinal))
+        {
+            return AccessTokenValidation.Fail(TokenFailure.WrongIssuer, "token was issued by another issuer");
+        }
+
+        var audiences = Audiences(payload);
+        if (audiences is not [var tokenAudience])
+        {
+            // A token for several servers could be replayed from one to another (DESIGN: one audience per token).
+            return AccessTokenValidation.Fail(TokenFailure.WrongAudience, "token must name exactly one audience");
+        }
+
+        if (audience is not null && !string.Equals(tokenAudience, audience, StringComparison.Ordinal))
+        {
+            return AccessTokenValidation.Fail(TokenFailure.WrongAudience, "token is for another audience");
+        }
+
+        var expires = Time(ClaimNames.Expires);
+        var issuedAt = Time(ClaimNames.IssuedAt);
+        var notBefore = Time(ClaimNames.NotBefore);
+        var now = time.GetUtcNow();
+        if (expires is null || issuedAt is null || (payload.TryGetProperty(ClaimNames.NotBefore, out _) && notBefore is null))
+        {
+            return AccessTokenValidation.Fail(TokenFailure.MissingClaim, "token lacks a valid exp or iat (or has a malformed nbf)");
+        }
+
+        if (now - clockSkew >= expires)
+        {
+            return AccessTokenValidation.Fail(TokenFailure.Expired, "token is expired");
+        }
+
+        if ((notBefore ?? issuedAt) > now + clockSkew)
+        {
+            return AccessTokenValidation.Fail(TokenFailure.NotYetValid, "token is not yet valid (nbf is in the future)");
+        }
+
+        var subject = Text(ClaimNames.Subject);
+        var clientId = Text(ClaimNames.ClientId);
+        var jti = Text(ClaimNames.JwtId);
+        var scope = Text(ClaimNames.Scope);
+        var taskId = Text(ClaimNames.TaskId);
+        if (subject is null || clientId is null || jti is null || scope is null || taskId is null)
+        {
+            return AccessTokenValidation.Fail(TokenFailure.MissingClaim, "token lacks a required claim (sub, client_id, jti, scope, task_id)");
         }
 
         return AccessTokenValidation.Success(new AccessTokenClaims(
-            jwt.Issuer,
+            issuer,
             subject,
             clientId,
-            audience[0],
-            DateTimeOffset.FromUnixTimeSeconds(iat),
-            new DateTimeOffset(jwt.ValidFrom == DateTime.MinValue ? DateTimeOffset.FromUnixTimeSeconds(iat).UtcDateTime : jwt.ValidFrom, TimeSpan.Zero),
-            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero),
+            tokenAudience,
+            issuedAt.Value,
+            notBefore ?? issuedAt.Value,
+            expires.Value,
             jti,
             scope.Split(' ', StringSplitOptions.RemoveEmptyEntries),
             taskId,
-            Claim(ClaimNames.Purpose) ?? string.Empty,
-            Claim(ClaimNames.Owner) ?? string.Empty));
+            Text(ClaimNames.Purpose) ?? string.Empty,
+            Text(ClaimNames.Owner) ?? string.Empty));
     }
 
-    private static IEnumerable<SecurityKey> ResolveExact(SecurityToken token, string kid, Func<string, SecurityKey?> resolveKey)
+    private static List<string>? Audiences(JsonElement payload)
     {
-        // Only the kid names the key. A kid that is absent, or a header that offers its own key
-        // (jwk, jku, x5u), never leads anywhere else.
-        if (string.IsNullOrEmpty(kid) || kid.Length > 128 || resolveKey(kid) is not { } key)
+        if (!payload.TryGetProperty(ClaimNames.Audience, out var aud))
         {
-            return [];
+            return null;
         }
 
-        return [key];
+        if (aud.ValueKind == JsonValueKind.String)
+        {
+            return [aud.GetString()!];
+        }
+
+        if (aud.ValueKind != JsonValueKind.Array || aud.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.String))
+        {
+            return null;
+        }
+
+        return aud.EnumerateArray().Select(a => a.GetString()!).ToList();
     }
 
-    private static bool LifetimeIsValid(DateTime? notBefore, DateTime? expires, TimeSpan skew, TimeProvider time)
+    private sealed class ResolvedKeys(Func<string, SecurityKey?> resolve) : IIssuerKeys
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        return expires is { } exp && now - skew < exp && (notBefore is not { } nbf || nbf <= now + skew);
+        public ValueTask<IssuerKey?> FindAsync(string kid, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(resolve(kid) is { } key ? new IssuerKey(key, ClaimNames.Algorithm) : null);
     }
-
-    private static string Describe(Exception? error) => error switch
-    {
-        SecurityTokenSignatureKeyNotFoundException => "signing key not found (unknown kid)",
-        SecurityTokenInvalidSignatureException => "signature is invalid",
-        SecurityTokenInvalidLifetimeException => "token is expired or not yet valid",
-        SecurityTokenExpiredException => "token is expired",
-        SecurityTokenNotYetValidException => "token is not yet valid",
-        SecurityTokenInvalidIssuerException => "token was issued by another issuer",
-        SecurityTokenInvalidAudienceException => "token is for another audience",
-        SecurityTokenInvalidAlgorithmException => "token algorithm is not ES256",
-        SecurityTokenInvalidTypeException => "token type is not at+jwt",
-        SecurityTokenMalformedException => "token is malformed",
-        _ => "token is invalid",
-    };
-}
-
-/// <summary>The outcome of validating an access token: its claims, or why it was refused.</summary>
-public sealed record AccessTokenValidation(AccessTokenClaims? Claims, string? Failure)
-{
-    public bool IsValid => Claims is not null;
-
-    public static AccessTokenValidation Success(AccessTokenClaims claims) => new(claims, null);
-
-    public static AccessTokenValidation Fail(string reason) => new(null, reason);
 }

@@ -13,7 +13,7 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
             return Refusal.Invalid("token", $"longer than {AccessTokenValidator.MaxTokenLength} characters");
         }
 
-        var validation = await validator.ValidateAsync(token).ConfigureAwait(false);
+        var validation = await validator.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
         if (validation.Claims is not { } claims)
         {
             return BrokerResult<Introspection>.Ok(Introspection.Inactive(validation.Failure!));

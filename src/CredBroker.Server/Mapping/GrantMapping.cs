@@ -43,4 +43,30 @@ public static class GrantMapping
             },
         };
     }
+
+    public static GrantFilter ToFilter(ListGrantsRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        static string? Optional(string value) => string.IsNullOrEmpty(value) ? null : value;
+        return new GrantFilter(Optional(request.TaskId), Optional(request.WorkloadId), Optional(request.Tool));
+    }
+
+    public static ListGrantsResponse ToProto(GrantPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var response = new ListGrantsResponse { NextPageToken = page.NextPageToken ?? string.Empty };
+        response.Grants.AddRange(page.Grants.Select(g => new GrantInfo
+        {
+            GrantId = g.GrantId,
+            TaskId = g.TaskId,
+            WorkloadId = g.WorkloadId,
+            Tools = { g.Tools },
+            Purpose = g.Purpose,
+            Owner = g.Owner,
+            Audience = g.Audience,
+            IssuedAt = Timestamp.FromDateTimeOffset(g.IssuedAt),
+            ExpiresAt = Timestamp.FromDateTimeOffset(g.ExpiresAt),
+        }));
+        return response;
+    }
 }

@@ -10,8 +10,14 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
-public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations) : AdminService.AdminServiceBase
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing) : AdminService.AdminServiceBase
 {
+    public override async Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context)
+    {
+        var result = await listing.ListAsync(GrantMapping.ToFilter(request), request.PageSize, request.PageToken, context.CancellationToken);
+        return result.Succeeded ? GrantMapping.ToProto(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
     public override async Task<RevokeResponse> RevokeGrant(RevokeGrantRequest request, ServerCallContext context)
     {
         var result = await grants.RevokeGrantAsync(request.GrantId, request.Reason, context.CancellationToken);

@@ -1,0 +1,23 @@
+namespace CredBroker.Core.Audit;
+
+/// <summary>The kinds of audited decisions. Names are part of the log's format: SIEM rules match on them.</summary>
+public static class AuditKinds
+{
+    public const string GrantIssued = "grant.issued";
+    public const string GrantRefused = "grant.refused";
+    public const string GrantPending = "grant.pending";
+    public const string ApprovalApproved = "approval.approved";
+    public const string ApprovalDenied = "approval.denied";
+    public const string GrantReleased = "grant.released";
+    public const string GrantRevoked = "revocation.grant";
+    public const string TaskOpened = "task.opened";
+    public const string TaskRevoked = "revocation.task";
+    public const string WorkloadRevoked = "revocation.workload";
+    public const string ToolRevoked = "revocation.tool";
+    public const string KillSwitchEngaged = "killswitch.engaged";
+    public const string KillSwitchReleased = "killswitch.released";
+    public const string Anomaly = "anomaly";
+    public const string PolicyReloaded = "policy.reloaded";
+    public const string PolicyReloadRefused = "policy.reload_refused";
+    public const string ToolUse = "tool.use";
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Core.Audit;
+
+/// <summary>
+/// Appends each decision to every configured sink. Like Vault's audit devices, a decision stands only
+/// when at least one sink took its event: <see cref="TryAppendAsync"/> returns null when none did, and
+/// the caller fails closed (no grant without its audit record, invariant 6).
+/// </summary>
+public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditLog> logger)
+{
+    private readonly IAuditSink[] sinks = sinks.ToArray();
+
+    /// <summary>The event as the first sink that took it sealed it; null when no sink could take it.</summary>
+    public async Task<AuditEvent?> TryAppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var actor = AuditContext.Current;
+        var unsealed = new AuditEvent(
+            0,
+            AuditIds.New(),
+            AuditCanonical.Truncate(time.GetUtcNow()),
+            entry.Kind,
+            entry.Decision,
+            actor?.Caller ?? AuditContext.Broker,
+            actor?.RequestId ?? string.Empty,
+            entry.WorkloadId,
+            entry.Owner,
+            entry.TaskId,
+            entry.Purpose,
+            entry.Tools,
+            entry.GrantId,
+            entry.Reason,
+            entry.Evidence,
+            string.Empty,
+            string.Empty);
+
+        AuditEvent? taken = null;
+        foreach (var sink in sinks)
+        {
+            try
+            {
+                var sealedEvent = await sink.AppendAsync(unsealed, cancellationToken).ConfigureAwait(false);
+                taken ??= sealedEvent;
+            }
+            catch (AuditSinkUnavailableException e)
+            {
+                LogSinkFailed(e, sink.Name, entry.Kind, unsealed.Id);
+            }
+        }
+
+        if (taken is null)
+        {
+            LogNoSink(entry.Kind, unsealed.Id, sinks.Length);
+        }
+
+        return taken;
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Audit sink {Sink} could not take event {EventId} ({Kind})")]
+    private partial void LogSinkFailed(Exception error, string sink, string kind, string eventId);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "No audit sink took event {EventId} ({Kind}) of {SinkCount} configured; the decision fails closed")]
+    private partial void LogNoSink(string kind, string eventId, int sinkCount);
+}

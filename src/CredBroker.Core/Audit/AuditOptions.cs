@@ -1,0 +1,22 @@
+namespace CredBroker.Core.Audit;
+
+/// <summary>Settings of the audit log (section <c>CredBroker:Audit</c>).</summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Audit";
+
+    /// <summary>
+    /// A JSON-lines file every event is also appended to (one canonical event per line, its own hash
+    /// chain), for shipping to a SIEM. Default: none.
+    /// </summary>
+    public string? File { get; set; }
+
+    /// <summary>How many events the in-memory store keeps; the oldest are dropped first. Default: 100000.</summary>
+    public int MemoryMaxEvents { get; set; } = 100_000;
+
+    /// <summary>The Redis stream's approximate maximum length (XADD MAXLEN ~). Default: 1000000.</summary>
+    public long RedisMaxLength { get; set; } = 1_000_000;
+
+    /// <summary>Events older than this are trimmed from the Redis stream (XTRIM MINID ~). Default: 90 days.</summary>
+    public TimeSpan RedisRetention { get; set; } = TimeSpan.FromDays(90);
+}

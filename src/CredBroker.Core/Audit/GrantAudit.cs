@@ -1,0 +1,111 @@
+using CredBroker.Core.Grants;
+using CredBroker.Core.Policy;
+using CredBroker.Core.Revocation;
+using CredBroker.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Core.Audit;
+
+/// <summary>
+/// Records each grant decision before it leaves the broker. An issued grant whose event no sink took
+/// is retracted (revoked in the log and the store) and answered UNAVAILABLE: no token without its
+/// audit record. Refusals are recorded too; they stand whether or not the record was taken.
+/// </summary>
+public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger)
+{
+    public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(outcome);
+        switch (outcome)
+        {
+            case GrantOutcome.Issued { Grant: var grant }:
+                if (await log.TryAppendAsync(Issued(grant), cancellationToken).ConfigureAwait(false) is null)
+                {
+                    await RetractAsync(grant, "audit log unavailable", CancellationToken.None).ConfigureAwait(false);
+                    return new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; no token issued"));
+                }
+
+                return outcome;
+            case GrantOutcome.Refused { Refusal: var refusal }:
+                await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.Message }, cancellationToken).ConfigureAwait(false);
+                return outcome;
+            default:
+                // Any other outcome (pending approval) is a decision that must be on record before it is answered.
+                var kind = outcome.GetType().Name.ToLowerInvariant();
+                return await log.TryAppendAsync(Entry(request, "grant." + kind, kind), cancellationToken).ConfigureAwait(false) is null
+                    ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
+                    : outcome;
+        }
+    }
+
+    /// <summary>An operator's or the workload's own revocation of one grant. The revocation stands even when the record is lost.</summary>
+    public async Task RecordRevocationAsync(string kind, GrantRevocationResult result, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var entry = Issued(result.Grant) with
+        {
+            Kind = kind,
+            Decision = result.AlreadyRevoked ? "already_revoked" : "revoked",
+            Reason = reason,
+        };
+        await log.TryAppendAsync(entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills a grant whose token must not leave the broker: rule first, then the record (as GrantBroker revokes).</summary>
+    public async Task RetractAsync(GrantRecord grant, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        try
+        {
+            await revocations.AppendAsync(new RevocationDraft(RevocationKind.Grant, grant.GrantId, reason, LiftAfter: null, lifetime.AfterLift), cancellationToken).ConfigureAwait(false);
+            await store.RevokeGrantAsync(grant.GrantId, reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            // The token itself never left this process, so nothing usable leaked; the record expires with it.
+            LogRetractFailed(e, grant.GrantId);
+        }
+    }
+
+    private AuditEntry Entry(GrantRequest request, string kind, string decision) => new(kind, decision)
+    {
+        WorkloadId = request.WorkloadId,
+        Owner = policy.Current.FindWorkload(request.WorkloadId)?.Owner ?? string.Empty,
+        TaskId = request.TaskId,
+        Purpose = request.Purpose,
+        Tools = request.Tools,
+        Evidence = request.Context,
+    };
+
+    private static AuditEntry Issued(GrantRecord grant) => new(AuditKinds.GrantIssued, "allow")
+    {
+        WorkloadId = grant.WorkloadId,
+        Owner = grant.Owner,
+        TaskId = grant.TaskId,
+        Purpose = grant.Purpose,
+        Tools = grant.Tools,
+        GrantId = grant.GrantId,
+        Evidence = new Dictionary<string, string>
+        {
+            ["audience"] = grant.Audience,
+            ["issued_at"] = grant.IssuedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["expires_at"] = grant.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
+
+    /// <summary>The refusal kind as the log names it, e.g. <c>permission_denied</c>.</summary>
+    public static string DecisionOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.InvalidArgument => "invalid_argument",
+        RefusalKind.PermissionDenied => "permission_denied",
+        RefusalKind.FailedPrecondition => "failed_precondition",
+        RefusalKind.NotFound => "not_found",
+        RefusalKind.ResourceExhausted => "resource_exhausted",
+        RefusalKind.Unavailable => "unavailable",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Could not retract grant {GrantId} after its audit record failed; its token never left the broker")]
+    private partial void LogRetractFailed(Exception error, string grantId);
+}

@@ -1,0 +1,39 @@
+using CredBroker.Verifier;
+using CredBroker.Verifier.Grpc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class CredBrokerVerifierServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the tool-side verifier: <see cref="TokenVerifier"/>, its <see cref="JwksCache"/> and
+    /// <see cref="RevocationCache"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
+    /// <see cref="CredBrokerTokenInterceptor"/> for gRPC tool servers. Options are validated when the host starts.
+    /// </summary>
+    public static IServiceCollection AddCredBrokerVerifier(this IServiceCollection services, Action<CredBrokerVerifierOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<CredBrokerVerifierOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CredBrokerVerifierOptions>, CredBrokerVerifierOptionsValidator>());
+        services.AddOptions<CredBrokerGrpcOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(JwksCache.HttpClientName)
+            // A redirect could lead the key fetch anywhere, including to plain http.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddSingleton<JwksCache>();
+        services.TryAddSingleton<RevocationCache>();
+        services.TryAddSingleton<BrokerConnection>();
+        services.TryAddSingleton<TokenVerifier>();
+        services.TryAddSingleton<CredBrokerTokenInterceptor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationWatcher>());
+        return services;
+    }
+
+    /// <summary>Names the tool each gRPC method of this server needs; a method not named is refused (deny by default).</summary>
+    public static IServiceCollection AddCredBrokerGrpcTools(this IServiceCollection services, Action<CredBrokerGrpcOptions> configure) =>
+        services.Configure(configure);
+}

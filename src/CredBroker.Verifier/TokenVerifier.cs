@@ -1,0 +1,128 @@
+using System.Globalization;
+using CredBroker.Core.Revocation;
+using CredBroker.Core.Tokens;
+using CredBroker.Protocol.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RevocationKind = CredBroker.Core.Revocation.RevocationKind;
+
+namespace CredBroker.Verifier;
+
+/// <summary>
+/// Decides whether a tool server may honour a CredBroker access token: offline validation (the broker's
+/// own <see cref="AccessTokenValidator"/>: ES256, <c>at+jwt</c>, exact <c>kid</c> from the JWKS,
+/// <c>iss</c>, this server's <c>aud</c>, <c>exp</c>/<c>nbf</c> with small skew), the tool in <c>scope</c>,
+/// then the local revocation cache. A stale cache fails closed, or asks the broker's <c>Introspect</c>
+/// when so configured.
+/// </summary>
+public sealed partial class TokenVerifier
+{
+    private readonly AccessTokenValidator validator;
+    private readonly RevocationCache revocations;
+    private readonly BrokerConnection broker;
+    private readonly CredBrokerVerifierOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<TokenVerifier> logger;
+
+    public TokenVerifier(JwksCache keys, RevocationCache revocations, BrokerConnection broker, IOptions<CredBrokerVerifierOptions> options, TimeProvider time, ILogger<TokenVerifier> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options.Value;
+        validator = new AccessTokenValidator(this.options.Issuer!, keys, this.options.Audience, this.options.ClockSkew, time);
+        this.revocations = revocations;
+        this.broker = broker;
+        this.time = time;
+        this.logger = logger;
+    }
+
+    /// <summary>Validates <paramref name="token"/> for use of <paramref name="tool"/>.</summary>
+    public Task<TokenVerification> ValidateAsync(string? token, string tool, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tool);
+        return VerifyAsync(token, tool, cancellationToken);
+    }
+
+    /// <summary>Validates <paramref name="token"/> without asking about a tool; for authentication, with the tool checked by authorization later.</summary>
+    public Task<TokenVerification> ValidateAsync(string? token, CancellationToken cancellationToken = default) => VerifyAsync(token, null, cancellationToken);
+
+    private async Task<TokenVerification> VerifyAsync(string? token, string? tool, CancellationToken cancellationToken)
+    {
+        var validation = await validator.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
+        if (validation.Claims is not { } claims)
+        {
+            LogRefused(validation.Reason!.Value, validation.Failure!);
+            return TokenVerification.Refused(validation.Reason!.Value, validation.Failure!);
+        }
+
+        if (tool is not null && !claims.Scope.Contains(tool, StringComparer.Ordinal))
+        {
+            return Refuse(TokenFailure.ToolNotInScope, $"token does not grant tool '{tool}'");
+        }
+
+        var check = revocations.Check(claims);
+        if (check.Rule is { } rule)
+        {
+            // Keyed on claims (jti, task, workload, tools, all), never on token bytes: a re-encoded
+            // signature (the ECDSA high-S twin) is the same grant and just as revoked.
+            return Refuse(TokenFailure.Revoked, Describe(rule));
+        }
+
+        if (check.Fresh)
+        {
+            return TokenVerification.Valid(claims);
+        }
+
+        if (options.WhenStale == StaleBehavior.Reject)
+        {
+            return Refuse(TokenFailure.Stale, Stale());
+        }
+
+        return await IntrospectAsync(token!, claims, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TokenVerification> IntrospectAsync(string token, AccessTokenClaims claims, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var call = await broker.CallOptionsAsync(time.GetUtcNow().UtcDateTime + options.IntrospectTimeout, cancellationToken).ConfigureAwait(false);
+            var answer = await broker.Verify.IntrospectAsync(new IntrospectRequest { Token = token }, call).ConfigureAwait(false);
+            return answer.Active
+                ? TokenVerification.Valid(claims)
+                : Refuse(TokenFailure.Inactive, $"the broker says the token is not active: {answer.Reason}");
+        }
+        catch (RpcException e)
+        {
+            // Could not ask: the view is stale and the broker silent, so nothing proves the token unrevoked.
+            LogIntrospectFailed(e.StatusCode);
+            return Refuse(TokenFailure.Unavailable, $"{Stale()}, and the broker's Introspect failed ({e.StatusCode}); refusing");
+        }
+    }
+
+    private string Stale() => revocations.LastProof is { } proof
+        ? $"revocation view is stale (last confirmed {(time.GetUtcNow() - proof).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ago, bound {options.MaxStaleness.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)"
+        : "revocation view is stale (not yet received from the broker)";
+
+    private TokenVerification Refuse(TokenFailure failure, string message)
+    {
+        LogRefused(failure, message);
+        return TokenVerification.Refused(failure, message);
+    }
+
+    private static string Describe(RevocationRule rule) => rule.Kind switch
+    {
+        RevocationKind.Grant => $"grant was revoked at {Time(rule.RevokedAt)}",
+        RevocationKind.Task => $"task {rule.Subject} was revoked at {Time(rule.RevokedAt)}",
+        RevocationKind.Workload => $"workload {rule.Subject} was revoked at {Time(rule.RevokedAt)}",
+        RevocationKind.Tool => $"tool {rule.Subject} was revoked at {Time(rule.RevokedAt)}",
+        _ => $"all tokens issued before {(rule.LiftedAt is { } lifted ? Time(lifted) : "now")} are revoked ({rule.Reason})",
+    };
+
+    private static string Time(DateTimeOffset at) => at.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Token refused: {Failure}: {Reason}")]
+    private partial void LogRefused(TokenFailure failure, string reason);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Revocation view is stale and Introspect failed ({Status}); refusing the token")]
+    private partial void LogIntrospectFailed(StatusCode status);
+}
