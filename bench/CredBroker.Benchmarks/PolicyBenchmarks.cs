@@ -31,17 +31,20 @@ public class PolicyBenchmarks
         var id = Concrete(workload.Id.ToString());
         allowed = new GrantRequest(id, "t-policy-bench", "triage", [tool], TimeSpan.FromMinutes(2), new Dictionary<string, string>());
         denied = allowed with { Tools = [stranger] };
-        if (PolicyEvaluator.Evaluate(policy, allowed) is not PolicyDecision.Allow)
+        if (PolicyEvaluator.Evaluate(policy, allowed, Noon) is not PolicyDecision.Allow)
         {
             throw new InvalidOperationException($"the benchmark request for {id} / {tool} is not allowed by {file}");
         }
     }
 
     [Benchmark(Baseline = true, Description = "evaluate: allowed")]
-    public PolicyDecision Allowed() => PolicyEvaluator.Evaluate(policy, allowed);
+    public PolicyDecision Allowed() => PolicyEvaluator.Evaluate(policy, allowed, Noon);
 
     [Benchmark(Description = "evaluate: denied")]
-    public PolicyDecision Denied() => PolicyEvaluator.Evaluate(policy, denied);
+    public PolicyDecision Denied() => PolicyEvaluator.Evaluate(policy, denied, Noon);
+
+    /// <summary>A fixed time inside any business-hours window the policy's conditions may name.</summary>
+    private static readonly DateTimeOffset Noon = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>A workload id matching a pattern such as <c>spiffe://dev.local/agents/coding/*</c>.</summary>
     private static string Concrete(string pattern) => pattern.Replace("*", "bench", StringComparison.Ordinal);
