@@ -19,6 +19,7 @@ public static class CliApp
             KillSwitchCommands.Create(),
             TokenCommands.Create(),
             KeyCommands.Create(),
+            PolicyCommands.Create(),
         };
         foreach (var option in GlobalOptions.All)
         {
