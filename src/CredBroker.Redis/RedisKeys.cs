@@ -63,4 +63,13 @@ public static class RedisKeys
 
     /// <summary>Pub/sub channel that tells replicas a rule was appended.</summary>
     public static RedisChannel RevocationNotify(string prefix) => RedisChannel.Literal(prefix + RevocationTag + ":notify");
+
+    /// <summary>Hash tag of the audit log's keys: the chain head and the stream change in one script.</summary>
+    public const string AuditTag = "{au}";
+
+    /// <summary>Stream: the audit events in chain order, field <c>e</c> holding the canonical JSON.</summary>
+    public static RedisKey AuditLog(string prefix) => prefix + AuditTag + ":log";
+
+    /// <summary>Hash <c>seq</c>, <c>hash</c>: the chain's last event, what the next one must follow.</summary>
+    public static RedisKey AuditHead(string prefix) => prefix + AuditTag + ":head";
 }

@@ -33,6 +33,8 @@ internal static class RedisScripts
 
     public static LuaScript MaintainRevocations { get; } = Load("maintain-revocations");
 
+    public static LuaScript AppendAudit { get; } = Load("append-audit");
+
     public static LuaScript ListGrants { get; } = Load("list-grants");
 
     public static LuaScript CreateApproval { get; } = Load("create-approval");

@@ -29,8 +29,9 @@ public sealed partial class GrantBroker(
     public async Task<GrantOutcome> RequestGrantAsync(GrantRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
-        return await audit.RecordAsync(request, outcome, cancellationToken).ConfigureAwait(false);
+        return await audit.RecordAsync(request, outcome, started, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<GrantOutcome> DecideAsync(GrantRequest request, CancellationToken cancellationToken)

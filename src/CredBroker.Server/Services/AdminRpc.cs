@@ -1,6 +1,9 @@
+using CredBroker.Core;
 using CredBroker.Core.Approvals;
+using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Revocation;
+using CredBroker.Core.Storage;
 using CredBroker.Protocol.V1;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Errors;
@@ -11,7 +14,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
-public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, ApprovalBroker approvals) : AdminService.AdminServiceBase
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, ApprovalBroker approvals, AuditFeed audit) : AdminService.AdminServiceBase
 {
     public override async Task<ListApprovalsResponse> ListApprovals(ListApprovalsRequest request, ServerCallContext context)
     {
@@ -81,5 +84,26 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
         }
 
         return result.Value is { } rule ? RevocationMapping.ToKillSwitch(rule) : new KillSwitchState { Engaged = false };
+    }
+
+    public override async Task ReadAudit(ReadAuditRequest request, IServerStreamWriter<AuditEventRecord> responseStream, ServerCallContext context)
+    {
+        var query = new AuditQuery(request.AfterCursor, request.TaskId, request.WorkloadId, request.Follow, request.Limit);
+        if (audit.Validate(query) is { } invalid)
+        {
+            throw RpcErrors.From(invalid);
+        }
+
+        try
+        {
+            await foreach (var record in audit.ReadAsync(query, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(AuditMapping.ToProto(record));
+            }
+        }
+        catch (Exception e) when (e is AuditSinkUnavailableException or BrokerStoreUnavailableException)
+        {
+            throw RpcErrors.From(Refusal.StoreUnavailable("audit log unavailable; read again from your last cursor"));
+        }
     }
 }
