@@ -41,6 +41,8 @@ internal static class RedisScripts
 
     public static LuaScript ChangeApproval { get; } = Load("change-approval");
 
+    public static LuaScript ReserveQuota { get; } = Load("reserve-quota");
+
     private static LuaScript Load(string name)
     {
         var resource = $"CredBroker.Redis.Scripts.{name}.lua";
