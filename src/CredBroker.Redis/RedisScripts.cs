@@ -39,6 +39,10 @@ internal static class RedisScripts
 
     public static LuaScript ListGrants { get; } = Load("list-grants");
 
+    public static LuaScript CreateApproval { get; } = Load("create-approval");
+
+    public static LuaScript ChangeApproval { get; } = Load("change-approval");
+
     private static LuaScript Load(string name)
     {
         var resource = $"CredBroker.Redis.Scripts.{name}.lua";

@@ -27,9 +27,21 @@ public sealed class BrokerConnection : IDisposable
     public VerifyService.VerifyServiceClient Verify { get; }
 
     /// <summary>Call options with the identity token as bearer.</summary>
+    /// <exception cref="RpcException">UNAUTHENTICATED when the identity callback failed: like a broker out of reach, it is retried.</exception>
     public async ValueTask<CallOptions> CallOptionsAsync(DateTime? deadline, CancellationToken cancellationToken)
     {
-        var token = await identityToken(cancellationToken).ConfigureAwait(false);
+        string token;
+        try
+        {
+            token = await identityToken(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The callback is the host's code (a file, an agent socket); whatever it throws, the verifier must
+            // keep going: the watcher retries and a stale view fails closed meanwhile.
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "this tool server's identity token could not be obtained", e));
+        }
+
         return new CallOptions(new Metadata { { "authorization", "Bearer " + token } }, deadline, cancellationToken);
     }
 

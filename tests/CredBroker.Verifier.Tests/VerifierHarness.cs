@@ -40,7 +40,8 @@ public sealed class VerifierHarness : IAsyncDisposable
     public static async Task<VerifierHarness> StartAsync(BrokerFixture broker, Action<CredBrokerVerifierOptions>? configure = null, TimeProvider? time = null, bool waitFresh = true) =>
         await StartAsync(broker.Address, () => broker.IdentityToken(TestPolicy.Tool), configure, time, waitFresh);
 
-    public static async Task<VerifierHarness> StartAsync(Uri broker, Func<string> identity, Action<CredBrokerVerifierOptions>? configure = null, TimeProvider? time = null, bool waitFresh = true)
+    /// <param name="follow">False: do not start the revocation watcher (tests of the JWKS cache alone).</param>
+    public static async Task<VerifierHarness> StartAsync(Uri broker, Func<string> identity, Action<CredBrokerVerifierOptions>? configure = null, TimeProvider? time = null, bool waitFresh = true, bool follow = true)
     {
         var logs = new CapturedLogs();
         var collection = new ServiceCollection();
@@ -66,14 +67,14 @@ public sealed class VerifierHarness : IAsyncDisposable
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         // What the host does at start: validate options (ValidateOnStart), then start hosted services.
         _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<CredBrokerVerifierOptions>>().Value;
-        var hosted = provider.GetServices<IHostedService>().ToList();
+        var hosted = follow ? provider.GetServices<IHostedService>().ToList() : [];
         foreach (var service in hosted)
         {
             await service.StartAsync(CancellationToken.None);
         }
 
         var harness = new VerifierHarness(provider, hosted, logs);
-        if (waitFresh)
+        if (waitFresh && follow)
         {
             await harness.WaitFreshAsync();
         }
@@ -84,12 +85,20 @@ public sealed class VerifierHarness : IAsyncDisposable
     public async Task WaitFreshAsync() =>
         await Eventually.TrueAsync(() => Task.FromResult(Cache.IsFresh), TimeSpan.FromSeconds(15), "the verifier's revocation view to become fresh");
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Cuts the verifier off the revocation stream while the broker stays up: stops its background watcher.</summary>
+    public async Task StopFollowingAsync()
     {
         foreach (var service in hosted)
         {
             await service.StopAsync(CancellationToken.None);
         }
+
+        hosted.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopFollowingAsync();
 
         await services.DisposeAsync();
     }

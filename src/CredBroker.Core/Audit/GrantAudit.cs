@@ -31,7 +31,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                 metrics.GrantDecided("refused", DecisionOf(refused.Refusal.Kind), elapsed);
                 break;
             default:
-                metrics.GrantDecided(final.GetType().Name.ToLowerInvariant(), "approval", elapsed);
+                metrics.GrantDecided(final.GetType().Name.ToLowerInvariant(), "approval_required", elapsed);
                 break;
         }
 
@@ -71,8 +71,13 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                 }
 
                 return outcome;
+            case GrantOutcome.Pending { Approval: var approval }:
+                // A held request is on record before the agent learns its approval id.
+                return await log.TryAppendAsync(ApprovalAudit.Pending(approval), cancellationToken).ConfigureAwait(false) is null
+                    ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
+                    : outcome;
             default:
-                // Any other outcome (pending approval) is a decision that must be on record before it is answered.
+                // Any other outcome is a decision that must be on record before it is answered.
                 var kind = outcome.GetType().Name.ToLowerInvariant();
                 return await log.TryAppendAsync(Entry(request, "grant." + kind, kind), cancellationToken).ConfigureAwait(false) is null
                     ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))

@@ -78,6 +78,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
+        services.TryAddSingleton<Approvals.ApprovalBroker>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);

@@ -1,5 +1,6 @@
 using CredBroker.Core;
 using CredBroker.Core.Anomalies;
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Revocation;
@@ -14,8 +15,26 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
-public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, AuditFeed audit, AnomalyResponder anomalies) : AdminService.AdminServiceBase
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, ApprovalBroker approvals, AuditFeed audit, AnomalyResponder anomalies) : AdminService.AdminServiceBase
 {
+    public override async Task<ListApprovalsResponse> ListApprovals(ListApprovalsRequest request, ServerCallContext context)
+    {
+        var result = await approvals.ListPendingAsync(request.PageSize, request.PageToken, context.CancellationToken);
+        return result.Succeeded ? ApprovalMapping.ToProto(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
+    public override async Task<ApprovalDecision> ApproveGrant(ApproveGrantRequest request, ServerCallContext context)
+    {
+        var result = await approvals.ApproveAsync(request.ApprovalId, context.Caller().Id, request.Comment, context.CancellationToken);
+        return result.Succeeded ? ApprovalMapping.ToDecision(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
+    public override async Task<ApprovalDecision> DenyGrant(DenyGrantRequest request, ServerCallContext context)
+    {
+        var result = await approvals.DenyAsync(request.ApprovalId, context.Caller().Id, request.Reason, context.CancellationToken);
+        return result.Succeeded ? ApprovalMapping.ToDecision(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
     public override async Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context)
     {
         var result = await listing.ListAsync(GrantMapping.ToFilter(request), request.PageSize, request.PageToken, context.CancellationToken);

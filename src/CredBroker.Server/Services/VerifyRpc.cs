@@ -12,7 +12,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Tool servers ask whether a token is live.</summary>
-public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch, ToolUseRecorder toolUse) : VerifyService.VerifyServiceBase
+public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch, IHostApplicationLifetime lifetime, ToolUseRecorder toolUse) : VerifyService.VerifyServiceBase
 {
     public override async Task WatchRevocations(WatchRevocationsRequest request, IServerStreamWriter<RevocationEvent> responseStream, ServerCallContext context)
     {
@@ -21,9 +21,12 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
             throw RpcErrors.From(invalid);
         }
 
+        // A stopping broker ends its watch streams at once, so verifiers reconnect (to another replica, or to
+        // this one restarted) with their cursor; otherwise shutdown would wait for every verifier to hang up.
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await foreach (var item in watch.WatchAsync(request.AfterCursor, context.CancellationToken))
+            await foreach (var item in watch.WatchAsync(request.AfterCursor, watching.Token))
             {
                 await responseStream.WriteAsync(item switch
                 {
@@ -32,6 +35,11 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
                     _ => throw new System.Diagnostics.UnreachableException(),
                 });
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Ending the stream cleanly is the signal to reconnect.
+            return;
         }
         catch (WatcherTooSlowException e)
         {

@@ -1,0 +1,4 @@
+using ToolServer;
+
+var app = ToolServerHost.Build(args);
+app.Run();

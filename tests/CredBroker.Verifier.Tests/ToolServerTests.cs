@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using CredBroker.Protocol.V1;
+using CredBroker.Testing.Broker;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ToolServer;
+
+namespace CredBroker.Verifier.Tests;
+
+/// <summary>The sample tool server (ASP.NET Core scheme + tool requirement) against a real broker, over real HTTP.</summary>
+public sealed class ToolServerTests
+{
+    /// <summary>The test policy, with the sample's second tool added for the support agent.</summary>
+    public const string Policy = """
+        version: 1
+        limits:
+          maxTtl: 10m
+          defaultTtl: 2m
+          maxToolsPerGrant: 4
+        tools:
+          - name: tickets.read
+            audience: https://tickets.test
+          - name: tickets.comment
+            audience: https://tickets.test
+          - name: repo.read
+            audience: https://git.test
+        workloads:
+          - name: support-agent
+            id: spiffe://test.local/agents/support
+            owner: team-support
+            tools: [tickets.read, tickets.comment]
+          - name: coding-agents
+            id: spiffe://test.local/agents/coding/*
+            owner: team-platform
+            tools: [repo.read]
+        roles:
+          orchestrator: [spiffe://test.local/orchestrator]
+          operator: [spiffe://test.local/operator]
+          approver: [spiffe://test.local/approver]
+          tool: [spiffe://test.local/tools/*]
+        """;
+
+    private BrokerFixture broker = null!;
+    private WebApplication server = null!;
+    private HttpClient http = null!;
+    private CapturedLogs logs = null!;
+
+    [SetUp]
+    public async Task Start()
+    {
+        broker = await BrokerFixture.StartAsync(policy: Policy);
+        logs = new CapturedLogs();
+        server = ToolServerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["CredBroker:Verifier:BrokerAddress"] = broker.Address.ToString(),
+                ["CredBroker:Verifier:Issuer"] = BrokerFixture.Issuer,
+                ["CredBroker:Verifier:Audience"] = VerifierHarness.Audience,
+                ["CredBroker:Verifier:JwksUri"] = new Uri(broker.Address, "/.well-known/jwks.json").ToString(),
+                ["CredBroker:Verifier:MaxStaleness"] = "00:00:01",
+                ["CredBroker:Verifier:MaxReconnectDelay"] = "00:00:00.500",
+                ["CREDBROKER_TOKEN"] = broker.IdentityToken(TestPolicy.Tool),
+            });
+            builder.Logging.ClearProviders().AddProvider(logs);
+            builder.Services.AddHttpClient(JwksCache.HttpClientName).ConfigureHttpClient(c =>
+            {
+                c.DefaultRequestVersion = HttpVersion.Version20;
+                c.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            });
+        });
+        await server.StartAsync();
+        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        http = new HttpClient { BaseAddress = new Uri(address) };
+        var cache = server.Services.GetRequiredService<RevocationCache>();
+        await Eventually.TrueAsync(() => Task.FromResult(cache.IsFresh), TimeSpan.FromSeconds(15), "the tool server to follow the broker");
+    }
+
+    [TearDown]
+    public async Task Stop()
+    {
+        Assert.That(logs.Errors.Concat(broker.Logs.Errors), Is.Empty);
+        http.Dispose();
+        await server.StopAsync();
+        await server.DisposeAsync();
+        await broker.DisposeAsync();
+    }
+
+    private async Task<Grant> GrantAsync(string tool) => await broker.GrantAsync(tool: tool);
+
+    private async Task<HttpResponseMessage> GetTicketsAsync(string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/tickets");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    [Test]
+    public async Task A_token_granting_the_tool_reads_the_tickets()
+    {
+        using var response = await GetTicketsAsync((await GrantAsync(ToolServerHost.ReadTool)).AccessToken);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("Customer cannot log in"));
+    }
+
+    [Test]
+    public async Task Without_a_token_the_answer_is_a_bare_bearer_challenge()
+    {
+        using var response = await GetTicketsAsync(null);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"));
+    }
+
+    [Test]
+    public async Task A_token_for_another_tool_is_forbidden_with_insufficient_scope()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/tickets/42/comments") { Content = JsonContent.Create(new { text = "looking" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (await GrantAsync(ToolServerHost.ReadTool)).AccessToken);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("error=\"insufficient_scope\""));
+    }
+
+    [Test]
+    public async Task A_token_granting_comment_posts_a_comment_signed_by_its_workload()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/tickets/42/comments") { Content = JsonContent.Create(new { text = "looking" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (await GrantAsync(ToolServerHost.CommentTool)).AccessToken);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain($"{TestPolicy.Support} (t-"));
+    }
+
+    [Test]
+    public async Task A_revoked_token_is_refused_with_invalid_token_and_the_reason()
+    {
+        var grant = await GrantAsync(ToolServerHost.ReadTool);
+        await broker.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = grant.GrantId }, broker.As(TestPolicy.Operator));
+
+        var challenge = await Eventually.ResultAsync(
+            async () =>
+            {
+                using var response = await GetTicketsAsync(grant.AccessToken);
+                return response.StatusCode == HttpStatusCode.Unauthorized ? response.Headers.WwwAuthenticate.ToString() : null;
+            },
+            c => c is not null,
+            Brokers.StalenessBound,
+            "the tool server to refuse the revoked token");
+
+        Assert.That(challenge, Does.Contain("error=\"invalid_token\""));
+        Assert.That(challenge, Does.Contain("grant was revoked"));
+    }
+
+    [Test]
+    public async Task A_forged_token_is_refused_and_a_stale_server_answers_503()
+    {
+        var attacker = TokenForge.Attacker();
+        using (var forged = await GetTicketsAsync(attacker.Sign(attacker.Header(), TokenForge.Claims())))
+        {
+            Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(forged.Headers.WwwAuthenticate.ToString(), Does.Contain("does not publish"));
+        }
+
+        var grant = await GrantAsync(ToolServerHost.ReadTool);
+        await broker.StopAsync();
+
+        var status = await Eventually.ResultAsync(
+            async () =>
+            {
+                using var response = await GetTicketsAsync(grant.AccessToken);
+                return response.StatusCode;
+            },
+            s => s != HttpStatusCode.OK,
+            TimeSpan.FromSeconds(6),
+            "the tool server to notice it is cut off");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+    }
+}
