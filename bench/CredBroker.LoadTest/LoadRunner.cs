@@ -22,7 +22,9 @@ public static class LoadRunner
         }
 
         await using var redis = options.Store == "redis" && options.Redis is null && options.Broker != BrokerMode.External ? await LocalRedis.StartAsync() : null;
-        await using var broker = await BrokerUnderTest.StartAsync(options, options.Store == "redis" ? options.Redis ?? redis!.Endpoint : null);
+        // A Redis of our own needs no prefix; on one given with --redis, this run's keys stay apart.
+        var prefix = options.Redis is null ? null : "bench-" + Guid.NewGuid().ToString("N")[..8] + ":";
+        await using var broker = await BrokerUnderTest.StartAsync(options, options.Store == "redis" ? options.Redis ?? redis!.Endpoint : null, prefix);
         using var clients = new BenchClients(broker, options.Connections);
         await clients.ConnectAsync();
         var runId = "bench-" + Guid.NewGuid().ToString("N")[..8];

@@ -33,7 +33,9 @@ public sealed class BrokerUnderTest : IAsyncDisposable
 
     public string Description { get; private init; } = string.Empty;
 
-    public static async Task<BrokerUnderTest> StartAsync(LoadOptions options, string? redis)
+    /// <param name="redis">The Redis endpoint of the store; null for the in-memory store.</param>
+    /// <param name="redisKeyPrefix">Keeps this broker's keys apart on a shared Redis; null for none.</param>
+    public static async Task<BrokerUnderTest> StartAsync(LoadOptions options, string? redis, string? redisKeyPrefix)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Broker == BrokerMode.External)
@@ -47,7 +49,7 @@ public sealed class BrokerUnderTest : IAsyncDisposable
         // Created here first, so the broker loads this key rather than racing to create its own.
         var issuer = new DevIdentityIssuer(BenchBroker.KeyDirectory(directory), "credbroker", TimeProvider.System);
         var store = redis is null ? "memory" : "redis";
-        var prefix = options.Redis is null ? null : "bench-" + Guid.NewGuid().ToString("N")[..8] + ":";
+        var prefix = redisKeyPrefix;
         if (options.Broker == BrokerMode.InProcess)
         {
             var web = BenchBroker.Build(directory, store, redis, prefix);
