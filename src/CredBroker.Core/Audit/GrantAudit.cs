@@ -57,6 +57,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
 
                 if (await log.TryAppendAsync(Issued(grant), cancellationToken).ConfigureAwait(false) is null)
                 {
+                    LogUnrecordedGrantRetracted(grant.GrantId, grant.TaskId);
                     await RetractAsync(grant, "audit log unavailable", CancellationToken.None).ConfigureAwait(false);
                     return new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; no token issued"));
                 }
@@ -156,6 +157,9 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         RefusalKind.Unavailable => "unavailable",
         _ => kind.ToString().ToLowerInvariant(),
     };
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Error, Message = "No audit sink took the record of grant {GrantId} (task {TaskId}); the grant is retracted and the request fails closed")]
+    private partial void LogUnrecordedGrantRetracted(string grantId, string taskId);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Could not retract grant {GrantId} after its audit record failed; its token never left the broker")]
     private partial void LogRetractFailed(Exception error, string grantId);
