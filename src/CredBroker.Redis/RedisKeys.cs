@@ -70,6 +70,9 @@ public static class RedisKeys
     /// <summary>Stream: the audit events in chain order, field <c>e</c> holding the canonical JSON.</summary>
     public static RedisKey AuditLog(string prefix) => prefix + AuditTag + ":log";
 
+    /// <summary>Sorted set: one anomaly rule's events for one subject, scored by time (unix ms); expires with the window.</summary>
+    public static RedisKey AnomalyCounter(string prefix, string ruleAndSubject) => prefix + "{an}:" + ruleAndSubject;
+
     /// <summary>Hash <c>seq</c>, <c>hash</c>: the chain's last event, what the next one must follow.</summary>
     public static RedisKey AuditHead(string prefix) => prefix + AuditTag + ":head";
 }

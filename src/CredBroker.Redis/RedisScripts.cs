@@ -35,6 +35,8 @@ internal static class RedisScripts
 
     public static LuaScript AppendAudit { get; } = Load("append-audit");
 
+    public static LuaScript AnomalyCount { get; } = Load("anomaly-count");
+
     public static LuaScript ListGrants { get; } = Load("list-grants");
 
     public static LuaScript CreateApproval { get; } = Load("create-approval");
