@@ -27,7 +27,7 @@ internal sealed record Arguments(string Task, Uri ToolServer, string Path, strin
             return false;
         }
 
-        if (!Uri.TryCreate(values.GetValueOrDefault("tool-server", "http://127.0.0.1:8080"), UriKind.Absolute, out var toolServer))
+        if (!Uri.TryCreate(values.GetValueOrDefault("tool-server", "http://127.0.0.1:5090"), UriKind.Absolute, out var toolServer))
         {
             problem = "--tool-server must be an absolute URL such as http://127.0.0.1:8080";
             return false;

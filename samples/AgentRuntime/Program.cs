@@ -3,7 +3,7 @@
 //   call 1: ok 200 ...            the tool server accepted the token
 //   call 2: refused 401 ...       the tool server rejected it (revoked, expired, out of scope)
 //   call 3: no grant: ...         the broker refused a new grant (task revoked, policy, kill switch)
-// Usage: AgentRuntime --task <id> [--tool-server http://127.0.0.1:8080] [--path /tickets] [--tool tickets.read]
+// Usage: AgentRuntime --task <id> [--tool-server http://127.0.0.1:5090] [--path /tickets] [--tool tickets.read]
 //                     [--purpose "..."] [--calls 0] [--interval 1s]
 // --calls 0 runs until the first refusal. The broker address and the agent's identity come from
 // CREDBROKER_ADDRESS and CREDBROKER_TOKEN (or CREDBROKER_TOKEN_FILE), as for the credbroker CLI.

@@ -18,6 +18,7 @@ public static class CliApp
             RevokeCommands.Create(),
             KillSwitchCommands.Create(),
             TokenCommands.Create(),
+            AuditCommands.Create(),
             KeyCommands.Create(),
         };
         foreach (var option in GlobalOptions.All)

@@ -9,7 +9,7 @@ public sealed partial class RedisBrokerStore
     /// <summary>Candidates read per call at most, so one ListGrants with a narrow filter stays a bounded amount of work.</summary>
     private const int MaxScannedPerPage = 2000;
 
-    public async ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, GrantCursor? after, CancellationToken cancellationToken)
+    public async ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, PageCursor? after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var found = new List<GrantRecord>(pageSize);
@@ -17,13 +17,13 @@ public sealed partial class RedisBrokerStore
         var batchSize = Math.Max(pageSize, 100);
         for (var scanned = 0; scanned < MaxScannedPerPage;)
         {
-            var batch = await CandidatesAsync(cursor, batchSize, cancellationToken).ConfigureAwait(false);
+            var batch = await CandidatesAsync(RedisKeys.LiveGrants(prefix), cursor, batchSize, cancellationToken).ConfigureAwait(false);
             if (batch.Count == 0)
             {
                 return new GrantPage(found, null);
             }
 
-            var records = await Task.WhenAll(batch.Select(c => FindGrantAsync(c.GrantId, cancellationToken).AsTask())).ConfigureAwait(false);
+            var records = await Task.WhenAll(batch.Select(c => FindGrantAsync(c.Id, cancellationToken).AsTask())).ConfigureAwait(false);
             for (var i = 0; i < batch.Count; i++)
             {
                 scanned++;
@@ -43,21 +43,22 @@ public sealed partial class RedisBrokerStore
         return new GrantPage(found, cursor?.Encode());
     }
 
-    private async Task<List<GrantCursor>> CandidatesAsync(GrantCursor? after, int limit, CancellationToken cancellationToken)
+    /// <summary>Ids from an index sorted by expiry (live grants, pending approvals), after the cursor; drops expired entries.</summary>
+    private async Task<List<PageCursor>> CandidatesAsync(RedisKey index, PageCursor? after, int limit, CancellationToken cancellationToken)
     {
-        var reply = await RunAsync("list grants", "grants", db => db.ScriptEvaluateAsync(RedisScripts.ListGrants, new
+        var reply = await RunAsync("list", index.ToString(), db => db.ScriptEvaluateAsync(RedisScripts.ListGrants, new
         {
-            live = RedisKeys.LiveGrants(prefix),
+            live = index,
             limit,
             afterExp = after is { } a ? a.ExpiresAtMs.ToString(CultureInfo.InvariantCulture) : string.Empty,
-            afterId = after?.GrantId ?? string.Empty,
+            afterId = after?.Id ?? string.Empty,
         }), cancellationToken).ConfigureAwait(false);
 
         var values = (RedisResult[])reply!;
-        var candidates = new List<GrantCursor>(values.Length / 2);
+        var candidates = new List<PageCursor>(values.Length / 2);
         for (var i = 0; i + 1 < values.Length; i += 2)
         {
-            candidates.Add(new GrantCursor((long)values[i + 1], (string)values[i]!));
+            candidates.Add(new PageCursor((long)values[i + 1], (string)values[i]!));
         }
 
         return candidates;

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using CredBroker.Core.Storage;
+using CredBroker.Core.Telemetry;
 using StackExchange.Redis;
 
 namespace CredBroker.Redis;
@@ -9,6 +12,11 @@ namespace CredBroker.Redis;
 /// </summary>
 internal static class RedisFailClosed
 {
+    /// <summary>Store latency on the broker's meter; every Redis exchange passes through here.</summary>
+    private static readonly Meter Meter = new(BrokerMetrics.MeterName);
+
+    private static readonly Histogram<double> StoreSeconds = Meter.CreateHistogram<double>("credbroker.store.duration", "s", "Time of one exchange with the Redis store, by operation");
+
     public static async Task<T> RunAsync<T>(IConnectionMultiplexer redis, RedisPersistenceGuard? guard, string operation, Func<IDatabase, Task<T>> exchange, Action<Exception> onUnavailable, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -17,6 +25,7 @@ internal static class RedisFailClosed
             throw new BrokerStoreUnavailableException($"Redis persistence is not verified yet; {operation} refused (failing closed)");
         }
 
+        var started = Stopwatch.GetTimestamp();
         try
         {
             // StackExchange.Redis takes no token; the command still completes or times out on its own.
@@ -26,6 +35,10 @@ internal static class RedisFailClosed
         {
             onUnavailable(e);
             throw new BrokerStoreUnavailableException($"Redis store unavailable during {operation}; failing closed", e);
+        }
+        finally
+        {
+            StoreSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList { { "operation", operation } });
         }
     }
 

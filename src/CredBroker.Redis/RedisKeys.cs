@@ -31,6 +31,12 @@ public static class RedisKeys
     /// <summary>Sorted set: every issued grant id scored by its <c>exp</c> (unix ms), for ListGrants. Its own slot; entries past exp are dropped as it is read.</summary>
     public static RedisKey LiveGrants(string prefix) => prefix + "grants:live";
 
+    /// <summary>Hash: an approval (fields in <c>Scripts/change-approval.lua</c>), in its own slot, kept an hour past its expiry.</summary>
+    public static RedisKey Approval(string prefix, string approvalId) => prefix + "{a:" + approvalId + "}:approval";
+
+    /// <summary>Sorted set: pending approval ids scored by expiry (unix ms), for ListApprovals; decided and expired ones are dropped.</summary>
+    public static RedisKey PendingApprovals(string prefix) => prefix + "approvals:pending";
+
     /// <summary>A brace in the prefix would move the hash tag off the task and split a task's keys across slots.</summary>
     public static bool IsValidPrefix(string? prefix) => prefix is null || prefix.AsSpan().IndexOfAny('{', '}') < 0;
 
@@ -48,4 +54,13 @@ public static class RedisKeys
 
     /// <summary>Pub/sub channel that tells replicas a rule was appended.</summary>
     public static RedisChannel RevocationNotify(string prefix) => RedisChannel.Literal(prefix + RevocationTag + ":notify");
+
+    /// <summary>Hash tag of the audit log's keys: the chain head and the stream change in one script.</summary>
+    public const string AuditTag = "{au}";
+
+    /// <summary>Stream: the audit events in chain order, field <c>e</c> holding the canonical JSON.</summary>
+    public static RedisKey AuditLog(string prefix) => prefix + AuditTag + ":log";
+
+    /// <summary>Hash <c>seq</c>, <c>hash</c>: the chain's last event, what the next one must follow.</summary>
+    public static RedisKey AuditHead(string prefix) => prefix + AuditTag + ":head";
 }

@@ -33,7 +33,13 @@ internal static class RedisScripts
 
     public static LuaScript MaintainRevocations { get; } = Load("maintain-revocations");
 
+    public static LuaScript AppendAudit { get; } = Load("append-audit");
+
     public static LuaScript ListGrants { get; } = Load("list-grants");
+
+    public static LuaScript CreateApproval { get; } = Load("create-approval");
+
+    public static LuaScript ChangeApproval { get; } = Load("change-approval");
 
     private static LuaScript Load(string name)
     {

@@ -1,3 +1,4 @@
+using CredBroker.Core.Audit;
 using CredBroker.Core.DependencyInjection;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
@@ -42,6 +43,11 @@ public static class RedisStoreBuilderExtensions
         services.AddSingleton<IBrokerStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
         services.RemoveAll<IRevocationLog>();
         services.AddSingleton<IRevocationLog, RedisRevocationLog>();
+        services.RemoveAll<IAuditSink>();
+        services.RemoveAll<IAuditReader>();
+        services.AddSingleton<RedisAuditSink>();
+        services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<RedisAuditSink>());
+        services.AddSingleton<IAuditReader>(sp => sp.GetRequiredService<RedisAuditSink>());
         return builder;
     }
 }

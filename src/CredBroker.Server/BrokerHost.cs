@@ -1,8 +1,10 @@
 using CredBroker.Core;
+using CredBroker.Core.Audit;
 using CredBroker.Core.DependencyInjection;
 using CredBroker.Core.Policy;
 using CredBroker.Core.SigningKeys;
 using CredBroker.Core.Storage;
+using CredBroker.Core.Telemetry;
 using CredBroker.Redis;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Configuration;
@@ -13,6 +15,7 @@ using CredBroker.Server.Services;
 using CredBroker.Server.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace CredBroker.Server;
 
@@ -67,6 +70,13 @@ public static class BrokerHost
                 throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
         }
 
+        builder.Services.Configure<AuditOptions>(section.GetSection(AuditOptions.Section));
+        builder.Services.PostConfigure<AuditOptions>(o => o.File = string.IsNullOrWhiteSpace(o.File) ? null : Path.GetFullPath(o.File, builder.Environment.ContentRootPath));
+        if (!string.IsNullOrWhiteSpace(section["Audit:File"]))
+        {
+            broker.AddAuditFile();
+        }
+
         builder.AddBrokerIdentity(broker, server);
         builder.Services.AddGrpc(o =>
         {
@@ -76,6 +86,8 @@ public static class BrokerHost
             o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<AuditActorInterceptor>();
         });
+        // No scrape cache: a scrape right after a decision shows it (the exporter caches 300 ms by default).
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
@@ -88,6 +100,9 @@ public static class BrokerHost
         app.MapGrpcService<VerifyRpc>();
         app.MapGrpcHealthChecksService();
         app.MapWellKnown();
+
+        // Prometheus text on GET /metrics, on every listener (the HTTP/1.1 one is where scrapers come).
+        app.MapPrometheusScrapingEndpoint();
         return app;
     }
 

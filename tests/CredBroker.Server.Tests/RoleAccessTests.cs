@@ -32,6 +32,7 @@ public sealed class RoleAccessTests
         ["AdminService/ApproveGrant"] = ["approver"],
         ["AdminService/DenyGrant"] = ["approver"],
         ["AdminService/ReportAnomaly"] = ["operator"],
+        ["AdminService/ReadAudit"] = ["operator"],
         ["VerifyService/Introspect"] = ["tool"],
         ["VerifyService/WatchRevocations"] = ["tool"],
         ["VerifyService/RecordToolUse"] = ["tool"],

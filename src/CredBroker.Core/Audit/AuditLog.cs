@@ -1,3 +1,4 @@
+using CredBroker.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CredBroker.Core.Audit;
@@ -7,7 +8,7 @@ namespace CredBroker.Core.Audit;
 /// when at least one sink took its event: <see cref="TryAppendAsync"/> returns null when none did, and
 /// the caller fails closed (no grant without its audit record, invariant 6).
 /// </summary>
-public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditLog> logger)
+public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditLog> logger, BrokerMetrics metrics)
 {
     private readonly IAuditSink[] sinks = sinks.ToArray();
 
@@ -54,6 +55,7 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
             LogNoSink(entry.Kind, unsealed.Id, sinks.Length);
         }
 
+        metrics.Observe(entry, taken is not null);
         return taken;
     }
 

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
+using CredBroker.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CredBroker.Core.Audit;
@@ -11,9 +13,31 @@ namespace CredBroker.Core.Audit;
 /// is retracted (revoked in the log and the store) and answered UNAVAILABLE: no token without its
 /// audit record. Refusals are recorded too; they stand whether or not the record was taken.
 /// </summary>
-public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger)
+public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics)
 {
-    public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, CancellationToken cancellationToken)
+    /// <param name="started">When the decision began (<see cref="Stopwatch.GetTimestamp"/>), for the latency histogram.</param>
+    public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, long started, CancellationToken cancellationToken)
+    {
+        var final = await RecordAsync(request, outcome, cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        switch (final)
+        {
+            case GrantOutcome.Issued issued:
+                metrics.Issued(issued.Grant);
+                metrics.GrantDecided("issued", "allow", elapsed);
+                break;
+            case GrantOutcome.Refused refused:
+                metrics.GrantDecided("refused", DecisionOf(refused.Refusal.Kind), elapsed);
+                break;
+            default:
+                metrics.GrantDecided(final.GetType().Name.ToLowerInvariant(), "approval", elapsed);
+                break;
+        }
+
+        return final;
+    }
+
+    private async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(outcome);

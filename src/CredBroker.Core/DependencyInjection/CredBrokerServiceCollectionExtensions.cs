@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
@@ -5,6 +6,7 @@ using CredBroker.Core.Revocation;
 using CredBroker.Core.SigningKeys;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Tasks;
+using CredBroker.Core.Telemetry;
 using CredBroker.Core.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -64,12 +66,26 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<InMemoryAuditSink>();
         services.TryAddSingleton<IAuditSink>(sp => sp.GetRequiredService<InMemoryAuditSink>());
         services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<InMemoryAuditSink>());
+        services.TryAddSingleton<LiveGrants>();
+        services.TryAddSingleton(sp => new BrokerMetrics(sp.GetService<IMeterFactory>(), sp.GetRequiredService<LiveGrants>()));
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<GrantAudit>();
+        services.TryAddSingleton<AuditFeed>();
+        services.TryAddSingleton<ToolUseRecorder>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
+        services.TryAddSingleton<Approvals.ApprovalBroker>();
         services.TryAddSingleton<TaskBroker>();
         services.TryAddSingleton<TokenIntrospector>();
         return new CredBrokerBuilder(services);
+    }
+
+    /// <summary>Also appends every audit event to the JSON-lines file named by <c>CredBroker:Audit:File</c>.</summary>
+    public static CredBrokerBuilder AddAuditFile(this CredBrokerBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<JsonLinesAuditSink>();
+        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<JsonLinesAuditSink>());
+        return builder;
     }
 }

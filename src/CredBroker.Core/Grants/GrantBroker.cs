@@ -29,8 +29,9 @@ public sealed partial class GrantBroker(
     public async Task<GrantOutcome> RequestGrantAsync(GrantRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
-        return await audit.RecordAsync(request, outcome, cancellationToken).ConfigureAwait(false);
+        return await audit.RecordAsync(request, outcome, started, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<GrantOutcome> DecideAsync(GrantRequest request, CancellationToken cancellationToken)
@@ -42,38 +43,38 @@ public sealed partial class GrantBroker(
 
         if (!string.IsNullOrEmpty(request.ApprovalId))
         {
-            // No policy rule in force asks for approval, so no approval can exist to collect.
-            return new GrantOutcome.Refused(Refusal.NotFound($"approval_id: no approval '{request.ApprovalId}' exists"));
+            return await CollectAsync(request, request.ApprovalId, cancellationToken).ConfigureAwait(false);
         }
 
         var decision = PolicyEvaluator.Evaluate(policy.Current, request, time.GetUtcNow());
-        if (decision is PolicyDecision.Invalid bad)
+        return decision switch
         {
-            return new GrantOutcome.Refused(Refusal.Invalid(bad.Field, bad.Problem));
-        }
+            PolicyDecision.Invalid bad => new GrantOutcome.Refused(Refusal.Invalid(bad.Field, bad.Problem)),
+            PolicyDecision.Deny deny => Denied(request, deny),
+            PolicyDecision.NeedsApproval needs => await HoldForApprovalAsync(request, needs, cancellationToken).ConfigureAwait(false),
+            PolicyDecision.Allow allow => await IssueAsync(request, allow.Workload, allow.Audience, allow.Ttl, cancellationToken).ConfigureAwait(false),
+            _ => throw new InvalidOperationException($"unexpected decision {decision.GetType().Name}"),
+        };
+    }
 
-        if (decision is PolicyDecision.Deny deny)
-        {
-            LogDenied(request.WorkloadId, request.TaskId, deny.Rule);
-            return new GrantOutcome.Refused(Refusal.Denied(deny.Reason));
-        }
+    private GrantOutcome.Refused Denied(GrantRequest request, PolicyDecision.Deny deny)
+    {
+        LogDenied(request.WorkloadId, request.TaskId, deny.Rule);
+        return new GrantOutcome.Refused(Refusal.Denied(deny.Reason));
+    }
 
-        if (decision is PolicyDecision.NeedsApproval needs)
-        {
-            LogDenied(request.WorkloadId, request.TaskId, needs.Rule);
-            return new GrantOutcome.Refused(Refusal.Denied($"policy rule '{needs.Rule}' requires approval for task {request.TaskId}: {needs.Reason}"));
-        }
-
-        var allow = (PolicyDecision.Allow)decision;
+    /// <summary>Stores the grant (task checks included, atomically) and only then signs its token (invariant 1).</summary>
+    private async Task<GrantOutcome> IssueAsync(GrantRequest request, WorkloadDefinition workload, string audience, TimeSpan ttl, CancellationToken cancellationToken)
+    {
         var draft = new GrantDraft(
             GrantIds.New(),
             request.TaskId,
             request.WorkloadId,
-            allow.Workload.Owner,
+            workload.Owner,
             request.Purpose,
             request.Tools,
-            allow.Audience,
-            allow.Ttl,
+            audience,
+            ttl,
             NotAfter: null);
 
         GrantInsertResult inserted;
@@ -84,7 +85,7 @@ public sealed partial class GrantBroker(
                 return new GrantOutcome.Refused(stands);
             }
 
-            var requireOpenTask = policy.Current.Limits.RequireOpenTask || allow.Workload.RequireOpenTask;
+            var requireOpenTask = policy.Current.Limits.RequireOpenTask || workload.RequireOpenTask;
             inserted = await store.InsertGrantAsync(draft, requireOpenTask, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException e)

@@ -34,7 +34,7 @@ public sealed partial class GrantListing(IBrokerStore store, ILogger<GrantListin
         }
     }
 
-    private static Refusal? Validate(GrantFilter filter, int pageSize, string? pageToken, out GrantCursor? cursor)
+    private static Refusal? Validate(GrantFilter filter, int pageSize, string? pageToken, out PageCursor? cursor)
     {
         cursor = null;
         if (pageSize < 0)
@@ -44,7 +44,7 @@ public sealed partial class GrantListing(IBrokerStore store, ILogger<GrantListin
 
         if (!string.IsNullOrEmpty(pageToken))
         {
-            if (!GrantCursor.TryDecode(pageToken, out var decoded))
+            if (!PageCursor.TryDecode(pageToken, out var decoded))
             {
                 return Refusal.Invalid("page_token", "not a token from a previous ListGrants page");
             }

@@ -10,5 +10,8 @@ public abstract record GrantOutcome
     /// <summary>The grant is stored and its token signed.</summary>
     public sealed record Issued(GrantRecord Grant, string AccessToken) : GrantOutcome;
 
+    /// <summary>Policy holds the request for a person; the agent waits (AwaitApproval) or collects it later with the approval id.</summary>
+    public sealed record Pending(Approvals.ApprovalRecord Approval) : GrantOutcome;
+
     public sealed record Refused(Refusal Refusal) : GrantOutcome;
 }

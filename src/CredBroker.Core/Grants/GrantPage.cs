@@ -19,28 +19,33 @@ public sealed record GrantFilter(string? TaskId, string? WorkloadId, string? Too
 public sealed record GrantPage(IReadOnlyList<GrantRecord> Grants, string? NextPageToken);
 
 /// <summary>
-/// Where a page ends: the (exp, grant id) of its last grant. Both stores order live grants that way,
-/// so a token stays meaningful while grants are added or expire between pages.
+/// Where a page ends: the (expiry, id) of its last item. Grants and approvals are both listed in
+/// that order by both stores, so a token stays meaningful while items are added or expire between pages.
 /// </summary>
-public readonly record struct GrantCursor(long ExpiresAtMs, string GrantId)
+public readonly record struct PageCursor(long ExpiresAtMs, string Id)
 {
-    public static GrantCursor Of(GrantRecord grant)
+    public static PageCursor Of(GrantRecord grant)
     {
         ArgumentNullException.ThrowIfNull(grant);
         return new(grant.ExpiresAt.ToUnixTimeMilliseconds(), grant.GrantId);
     }
 
-    /// <summary>Whether <paramref name="grant"/> comes after this cursor in list order.</summary>
+    /// <summary>Whether an item that expires at <paramref name="expiresAt"/> with id <paramref name="id"/> comes after this cursor.</summary>
+    public bool Precedes(DateTimeOffset expiresAt, string id)
+    {
+        var exp = expiresAt.ToUnixTimeMilliseconds();
+        return exp > ExpiresAtMs || (exp == ExpiresAtMs && string.CompareOrdinal(id, Id) > 0);
+    }
+
     public bool Precedes(GrantRecord grant)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var exp = grant.ExpiresAt.ToUnixTimeMilliseconds();
-        return exp > ExpiresAtMs || (exp == ExpiresAtMs && string.CompareOrdinal(grant.GrantId, GrantId) > 0);
+        return Precedes(grant.ExpiresAt, grant.GrantId);
     }
 
-    public string Encode() => Base64Url.Encode(Encoding.UTF8.GetBytes(ExpiresAtMs.ToString(CultureInfo.InvariantCulture) + ":" + GrantId));
+    public string Encode() => Base64Url.Encode(Encoding.UTF8.GetBytes(ExpiresAtMs.ToString(CultureInfo.InvariantCulture) + ":" + Id));
 
-    public static bool TryDecode(string? token, out GrantCursor cursor)
+    public static bool TryDecode(string? token, out PageCursor cursor)
     {
         cursor = default;
         if (string.IsNullOrEmpty(token) || token.Length > 200)
@@ -64,7 +69,7 @@ public readonly record struct GrantCursor(long ExpiresAtMs, string GrantId)
             return false;
         }
 
-        cursor = new GrantCursor(exp, text[(colon + 1)..]);
+        cursor = new PageCursor(exp, text[(colon + 1)..]);
         return true;
     }
 }

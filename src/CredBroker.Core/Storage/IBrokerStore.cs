@@ -1,3 +1,4 @@
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Tasks;
 
@@ -8,7 +9,7 @@ namespace CredBroker.Core.Storage;
 /// replicas sharing a store cannot race each other past an invariant. Any failure to reach
 /// the store throws <see cref="BrokerStoreUnavailableException"/>; callers fail closed.
 /// </summary>
-public interface IBrokerStore
+public interface IBrokerStore : IApprovalStore
 {
     /// <summary>
     /// Records a grant in one atomic step with every check on its task (invariants 1, 2 and 5):
@@ -42,7 +43,7 @@ public interface IBrokerStore
     /// <c>exp</c> then grant id, starting after <paramref name="after"/>. A page may hold fewer than
     /// <paramref name="pageSize"/> grants and still have a next page when the store bounds the work per call.
     /// </summary>
-    ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, GrantCursor? after, CancellationToken cancellationToken);
+    ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, PageCursor? after, CancellationToken cancellationToken);
 
     /// <summary>The store's clock, the one that stamps <c>iat</c> and rule times.</summary>
     ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken);

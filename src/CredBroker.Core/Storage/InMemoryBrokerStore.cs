@@ -9,7 +9,7 @@ namespace CredBroker.Core.Storage;
 /// The embedded store for a one-process broker. A lock per task makes check-and-insert atomic
 /// against revocation (invariant 2); expired records are swept on a timer.
 /// </summary>
-public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
+public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
@@ -174,7 +174,7 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
         }
     }
 
-    public ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, GrantCursor? after, CancellationToken cancellationToken)
+    public ValueTask<GrantPage> ListGrantsAsync(GrantFilter filter, int pageSize, PageCursor? after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var now = time.GetUtcNow();
@@ -204,7 +204,7 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
             page.RemoveAt(pageSize);
         }
 
-        return ValueTask.FromResult(new GrantPage(page, more ? GrantCursor.Of(page[^1]).Encode() : null));
+        return ValueTask.FromResult(new GrantPage(page, more ? PageCursor.Of(page[^1]).Encode() : null));
     }
 
     public ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken) => ValueTask.FromResult(time.GetUtcNow());
@@ -215,6 +215,7 @@ public sealed class InMemoryBrokerStore : IBrokerStore, IDisposable
     internal void Sweep()
     {
         var now = time.GetUtcNow();
+        SweepApprovals(now);
         foreach (var (taskId, entry) in tasks)
         {
             lock (entry)

@@ -1,5 +1,9 @@
+using CredBroker.Core;
+using CredBroker.Core.Approvals;
+using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Revocation;
+using CredBroker.Core.Storage;
 using CredBroker.Protocol.V1;
 using CredBroker.Server.Auth;
 using CredBroker.Server.Errors;
@@ -10,8 +14,26 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
-public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing) : AdminService.AdminServiceBase
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, ApprovalBroker approvals, AuditFeed audit) : AdminService.AdminServiceBase
 {
+    public override async Task<ListApprovalsResponse> ListApprovals(ListApprovalsRequest request, ServerCallContext context)
+    {
+        var result = await approvals.ListPendingAsync(request.PageSize, request.PageToken, context.CancellationToken);
+        return result.Succeeded ? ApprovalMapping.ToProto(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
+    public override async Task<ApprovalDecision> ApproveGrant(ApproveGrantRequest request, ServerCallContext context)
+    {
+        var result = await approvals.ApproveAsync(request.ApprovalId, context.Caller().Id, request.Comment, context.CancellationToken);
+        return result.Succeeded ? ApprovalMapping.ToDecision(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
+    public override async Task<ApprovalDecision> DenyGrant(DenyGrantRequest request, ServerCallContext context)
+    {
+        var result = await approvals.DenyAsync(request.ApprovalId, context.Caller().Id, request.Reason, context.CancellationToken);
+        return result.Succeeded ? ApprovalMapping.ToDecision(result.Value) : throw RpcErrors.From(result.Refusal);
+    }
+
     public override async Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context)
     {
         var result = await listing.ListAsync(GrantMapping.ToFilter(request), request.PageSize, request.PageToken, context.CancellationToken);
@@ -62,5 +84,26 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
         }
 
         return result.Value is { } rule ? RevocationMapping.ToKillSwitch(rule) : new KillSwitchState { Engaged = false };
+    }
+
+    public override async Task ReadAudit(ReadAuditRequest request, IServerStreamWriter<AuditEventRecord> responseStream, ServerCallContext context)
+    {
+        var query = new AuditQuery(request.AfterCursor, request.TaskId, request.WorkloadId, request.Follow, request.Limit);
+        if (audit.Validate(query) is { } invalid)
+        {
+            throw RpcErrors.From(invalid);
+        }
+
+        try
+        {
+            await foreach (var record in audit.ReadAsync(query, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(AuditMapping.ToProto(record));
+            }
+        }
+        catch (Exception e) when (e is AuditSinkUnavailableException or BrokerStoreUnavailableException)
+        {
+            throw RpcErrors.From(Refusal.StoreUnavailable("audit log unavailable; read again from your last cursor"));
+        }
     }
 }

@@ -15,14 +15,20 @@ public sealed class GrantRpc(GrantBroker broker) : GrantService.GrantServiceBase
     public override async Task<RequestGrantResponse> RequestGrant(RequestGrantRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        var outcome = await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller), context.CancellationToken);
-        return outcome switch
-        {
-            GrantOutcome.Issued issued => GrantMapping.ToProto(issued),
-            GrantOutcome.Refused refused => throw RpcErrors.From(refused.Refusal),
-            _ => throw new UnreachableException(),
-        };
+        return ToResponse(await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller), context.CancellationToken));
     }
+
+    /// <summary>Blocks until the approval is decided or the call's deadline passes (the client then sees DEADLINE_EXCEEDED).</summary>
+    public override async Task<RequestGrantResponse> AwaitApproval(AwaitApprovalRequest request, ServerCallContext context) =>
+        ToResponse(await broker.AwaitApprovalAsync(context.Caller().Id, request.ApprovalId, context.CancellationToken));
+
+    private static RequestGrantResponse ToResponse(GrantOutcome outcome) => outcome switch
+    {
+        GrantOutcome.Issued issued => GrantMapping.ToProto(issued),
+        GrantOutcome.Pending pending => ApprovalMapping.ToProto(pending),
+        GrantOutcome.Refused refused => throw RpcErrors.From(refused.Refusal),
+        _ => throw new UnreachableException(),
+    };
 
     public override async Task<ReleaseGrantResponse> ReleaseGrant(ReleaseGrantRequest request, ServerCallContext context)
     {

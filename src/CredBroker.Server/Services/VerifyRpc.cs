@@ -1,4 +1,5 @@
 using CredBroker.Core;
+using CredBroker.Core.Audit;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Tokens;
@@ -11,7 +12,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Tool servers ask whether a token is live.</summary>
-public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch, IHostApplicationLifetime lifetime) : VerifyService.VerifyServiceBase
+public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch, IHostApplicationLifetime lifetime, ToolUseRecorder toolUse) : VerifyService.VerifyServiceBase
 {
     public override async Task WatchRevocations(WatchRevocationsRequest request, IServerStreamWriter<RevocationEvent> responseStream, ServerCallContext context)
     {
@@ -49,6 +50,15 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
             // The verifier's view cannot be proven fresh; it reconnects with its cursor.
             throw RpcErrors.From(Refusal.StoreUnavailable("revocation log unavailable; reconnect with your last cursor"));
         }
+    }
+
+    public override async Task<RecordToolUseResponse> RecordToolUse(RecordToolUseRequest request, ServerCallContext context)
+    {
+        var report = new ToolUseReport(request.GrantId, request.Tool, request.Action, request.Outcome, request.Detail, request.PresenterWorkloadId);
+        var result = await toolUse.RecordAsync(report, context.CancellationToken);
+        return result.Succeeded
+            ? new RecordToolUseResponse { EventId = result.Value.Event.Id, AnomalyActions = { result.Value.AnomalyActions } }
+            : throw RpcErrors.From(result.Refusal);
     }
 
     public override async Task<IntrospectResponse> Introspect(IntrospectRequest request, ServerCallContext context)

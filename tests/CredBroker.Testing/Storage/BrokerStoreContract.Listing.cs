@@ -17,7 +17,7 @@ public abstract partial class BrokerStoreContract
         }
 
         var seen = new List<string>();
-        GrantCursor? cursor = null;
+        PageCursor? cursor = null;
         for (var pages = 0; pages < 10; pages++)
         {
             var page = await Store.ListGrantsAsync(new GrantFilter(null, workload, null), 2, cursor, default);
@@ -28,7 +28,7 @@ public abstract partial class BrokerStoreContract
                 break;
             }
 
-            Assert.That(GrantCursor.TryDecode(page.NextPageToken, out var next), Is.True);
+            Assert.That(PageCursor.TryDecode(page.NextPageToken, out var next), Is.True);
             cursor = next;
         }
 

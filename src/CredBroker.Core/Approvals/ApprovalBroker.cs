@@ -1,0 +1,103 @@
+using CredBroker.Core.Grants;
+using CredBroker.Core.Storage;
+using CredBroker.Core.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Core.Approvals;
+
+/// <summary>People decide held requests: list them, approve or deny, with separation of duties (invariant 7).</summary>
+public sealed partial class ApprovalBroker(IBrokerStore store, ILogger<ApprovalBroker> logger)
+{
+    public async Task<BrokerResult<ApprovalPage>> ListPendingAsync(int pageSize, string? pageToken, CancellationToken cancellationToken)
+    {
+        if (pageSize < 0)
+        {
+            return Refusal.Invalid("page_size", "must not be negative");
+        }
+
+        PageCursor? cursor = null;
+        if (!string.IsNullOrEmpty(pageToken))
+        {
+            if (!PageCursor.TryDecode(pageToken, out var decoded))
+            {
+                return Refusal.Invalid("page_token", "not a token from a previous ListApprovals page");
+            }
+
+            cursor = decoded;
+        }
+
+        try
+        {
+            var size = pageSize == 0 ? GrantListing.DefaultPageSize : Math.Min(pageSize, GrantListing.MaxPageSize);
+            return BrokerResult<ApprovalPage>.Ok(await store.ListPendingApprovalsAsync(size, cursor, cancellationToken).ConfigureAwait(false));
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e, "approvals");
+            return Refusal.StoreUnavailable("grant store unavailable; cannot list approvals");
+        }
+    }
+
+    public Task<BrokerResult<ApprovalRecord>> ApproveAsync(string approvalId, string approverId, string? comment, CancellationToken cancellationToken) =>
+        DecideAsync(approvalId, approverId, approve: true, comment, "comment", cancellationToken);
+
+    public Task<BrokerResult<ApprovalRecord>> DenyAsync(string approvalId, string approverId, string? reason, CancellationToken cancellationToken) =>
+        DecideAsync(approvalId, approverId, approve: false, reason, "reason", cancellationToken);
+
+    private async Task<BrokerResult<ApprovalRecord>> DecideAsync(string approvalId, string approverId, bool approve, string? note, string noteField, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(approvalId) || approvalId.Length > InputLimits.ApprovalIdMaxLength)
+        {
+            return Refusal.Invalid("approval_id", "required, at most 128 characters");
+        }
+
+        if (FieldChecks.Text(note, noteField, InputLimits.ReasonMaxLength, required: false) is { } badNote)
+        {
+            return badNote;
+        }
+
+        try
+        {
+            var approval = await store.GetApprovalAsync(approvalId, cancellationToken).ConfigureAwait(false);
+            if (approval is null)
+            {
+                return Refusal.NotFound($"approval {approvalId} is unknown or long expired");
+            }
+
+            // Invariant 7: whoever asked for access never approves it, whatever roles policy gives them.
+            if (string.Equals(approval.WorkloadId, approverId, StringComparison.Ordinal))
+            {
+                LogSelfApprovalRefused(approvalId, approverId);
+                return Refusal.Denied($"approval {approvalId} was requested by {approverId}, which may not decide its own request (separation of duties)");
+            }
+
+            var change = await store.DecideApprovalAsync(approvalId, approve, approverId, string.IsNullOrWhiteSpace(note) ? null : note, cancellationToken).ConfigureAwait(false);
+            switch (change.Outcome)
+            {
+                case ApprovalChangeOutcome.Changed:
+                    LogDecided(approvalId, approve ? "approved" : "denied", approverId, approval.WorkloadId, approval.TaskId);
+                    return BrokerResult<ApprovalRecord>.Ok(change.Record!);
+                case ApprovalChangeOutcome.WrongState when change.Record is { } record:
+                    return Refusal.Precondition(record.State == ApprovalState.Expired
+                        ? $"approval {approvalId} expired at {record.ExpiresAt:yyyy-MM-ddTHH:mm:ssZ}"
+                        : $"approval {approvalId} was already decided: {record.State.ToString().ToLowerInvariant()} by {record.DecidedBy}");
+                default:
+                    return Refusal.NotFound($"approval {approvalId} is unknown or long expired");
+            }
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogStoreUnavailable(e, approvalId);
+            return Refusal.StoreUnavailable("grant store unavailable; the approval was not decided");
+        }
+    }
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Approval {ApprovalId} {Decision} by {ApproverId} (request of {WorkloadId} for task {TaskId})")]
+    private partial void LogDecided(string approvalId, string decision, string approverId, string workloadId, string taskId);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "Refused {ApproverId} deciding its own approval {ApprovalId} (separation of duties)")]
+    private partial void LogSelfApprovalRefused(string approvalId, string approverId);
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "Store unavailable while handling approval {Subject}; failing closed")]
+    private partial void LogStoreUnavailable(Exception error, string subject);
+}
