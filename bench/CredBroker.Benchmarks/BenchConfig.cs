@@ -15,9 +15,10 @@ namespace CredBroker.Benchmarks;
 /// </summary>
 public static class BenchConfig
 {
-    /// <param name="dry">One invocation of each benchmark, to check they all run (<c>--dry</c>); its figures mean nothing.</param>
-    public static IConfig Create(bool dry = false) => ManualConfig.Create(DefaultConfig.Instance)
-        .AddJob((dry ? Job.Dry : Job.Default).WithToolchain(InProcessEmitToolchain.Instance))
+    /// <param name="job">BenchmarkDotNet's default job; <c>--short</c>: its short run (3 warm-ups, 3 iterations);
+    /// <c>--dry</c>: one invocation each, to check they all run (its figures mean nothing).</param>
+    public static IConfig Create(string job = "default") => ManualConfig.Create(DefaultConfig.Instance)
+        .AddJob((job switch { "dry" => Job.Dry, "short" => Job.ShortRun, _ => Job.Default }).WithToolchain(InProcessEmitToolchain.Instance))
         .AddDiagnoser(MemoryDiagnoser.Default)
         .AddColumn(BaselineRatioColumn.RatioMean);
 }

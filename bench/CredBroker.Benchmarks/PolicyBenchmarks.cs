@@ -13,6 +13,7 @@ public class PolicyBenchmarks
     private BrokerPolicy policy = null!;
     private GrantRequest allowed = null!;
     private GrantRequest denied = null!;
+    private DateTimeOffset now;
 
     /// <summary>Which policy file was measured, printed once at setup.</summary>
     public static string PolicyFile => RepositoryFile("samples/policy/fleet.yaml") ?? RepositoryFile("src/CredBroker.Server/dev-policy.yaml")
@@ -22,6 +23,7 @@ public class PolicyBenchmarks
     public void Setup()
     {
         var file = PolicyFile;
+        now = DateTimeOffset.UtcNow;
         Console.WriteLine($"// policy: {file}");
         policy = PolicyLoader.LoadFile(file);
         // The last workload and one of its tools: the evaluator walks the whole list to find it.
@@ -31,20 +33,17 @@ public class PolicyBenchmarks
         var id = Concrete(workload.Id.ToString());
         allowed = new GrantRequest(id, "t-policy-bench", "triage", [tool], TimeSpan.FromMinutes(2), new Dictionary<string, string>());
         denied = allowed with { Tools = [stranger] };
-        if (PolicyEvaluator.Evaluate(policy, allowed, Noon) is not PolicyDecision.Allow)
+        if (PolicyEvaluator.Evaluate(policy, allowed, now) is not PolicyDecision.Allow)
         {
             throw new InvalidOperationException($"the benchmark request for {id} / {tool} is not allowed by {file}");
         }
     }
 
     [Benchmark(Baseline = true, Description = "evaluate: allowed")]
-    public PolicyDecision Allowed() => PolicyEvaluator.Evaluate(policy, allowed, Noon);
+    public PolicyDecision Allowed() => PolicyEvaluator.Evaluate(policy, allowed, now);
 
     [Benchmark(Description = "evaluate: denied")]
-    public PolicyDecision Denied() => PolicyEvaluator.Evaluate(policy, denied, Noon);
-
-    /// <summary>A fixed time inside any business-hours window the policy's conditions may name.</summary>
-    private static readonly DateTimeOffset Noon = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    public PolicyDecision Denied() => PolicyEvaluator.Evaluate(policy, denied, now);
 
     /// <summary>A workload id matching a pattern such as <c>spiffe://dev.local/agents/coding/*</c>.</summary>
     private static string Concrete(string pattern) => pattern.Replace("*", "bench", StringComparison.Ordinal);

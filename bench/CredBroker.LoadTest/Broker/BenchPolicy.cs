@@ -34,6 +34,7 @@ public static class BenchPolicy
             audience: https://bench.tool
           - name: bench.write
             audience: https://bench.tool
+        # No maxLiveGrants or rateLimit on the workload: unlimited, so a throughput run measures the broker, not a quota.
         workloads:
           - name: bench-loader
             id: spiffe://bench.local/agents/loader

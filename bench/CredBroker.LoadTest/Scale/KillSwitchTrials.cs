@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using CredBroker.Core.Tokens;
+using CredBroker.LoadTest.Broker;
 using CredBroker.LoadTest.Engines;
 using CredBroker.LoadTest.Scenarios;
 using CredBroker.Protocol.V1;
@@ -11,7 +13,8 @@ namespace CredBroker.LoadTest.Scale;
 /// <summary>
 /// Engage, observe, release, over and over: how long <c>EngageKillSwitch</c> takes, what it writes to
 /// Redis, and how long after it returns a connected <c>WatchRevocations</c> watcher receives the rule
-/// and <c>Introspect</c> calls a token that was live a moment before inactive.
+/// (<c>WatchRevocations</c>) and the tool-side verifier library (<see cref="BenchVerifier"/>) refuse a token
+/// that was live a moment before, and how soon <c>Introspect</c> calls it inactive.
 /// </summary>
 public static class KillSwitchTrials
 {
@@ -23,10 +26,11 @@ public static class KillSwitchTrials
         Latency WatcherDelayMs,
         int WatcherBeforeReturn,
         Latency IntrospectRejectMs,
+        Latency VerifierRejectMs,
         IReadOnlyDictionary<string, long> EngageCommands,
         long EngageWrites);
 
-    public static async Task<Summary> RunAsync(BenchClients clients, RedisInfo info, string runId, int trials, TextWriter output)
+    public static async Task<Summary> RunAsync(BenchClients clients, BenchVerifier verifier, RedisInfo info, string runId, int trials, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(info);
@@ -39,6 +43,7 @@ public static class KillSwitchTrials
         var engage = new List<double>();
         var watcher = new List<double>();
         var introspect = new List<double>();
+        var verifierDelays = new List<double>();
         var beforeReturn = 0;
         Dictionary<string, long> firstCommands = [];
         for (var t = 0; t < trials; t++)
@@ -49,6 +54,11 @@ public static class KillSwitchTrials
             if (!(await clients.Verify(0).IntrospectAsync(check, clients.Tool)).Active)
             {
                 throw new InvalidOperationException($"trial {t}: the fresh token is not active before the kill switch");
+            }
+
+            if (await verifier.Verifier.ValidateAsync(check.Token, BenchPolicy.Tools[0]) is { IsValid: false } early)
+            {
+                throw new InvalidOperationException($"trial {t}: the verifier refuses the fresh token before the kill switch: {early.Message}");
             }
 
             while (events.Reader.TryRead(out _))
@@ -68,8 +78,21 @@ public static class KillSwitchTrials
                 firstCommands = RedisInfo.Delta(calls, await info.CommandCallsAsync());
             }
 
+            // The verifier decides locally: ask it until its revocation cache has the rule.
+            while ((await verifier.Verifier.ValidateAsync(check.Token, BenchPolicy.Tools[0])).Failure != TokenFailure.Revoked)
+            {
+                if (Stopwatch.GetElapsedTime(returned) > Patience)
+                {
+                    throw new TimeoutException($"trial {t}: the verifier still accepts the token {Patience.TotalSeconds:0}s after EngageKillSwitch returned");
+                }
+
+                await Task.Yield();
+            }
+
+            verifierDelays.Add(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+            var introspected = Stopwatch.GetTimestamp();
             var answer = await clients.Verify(0).IntrospectAsync(check, clients.Tool);
-            introspect.Add(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+            introspect.Add(Stopwatch.GetElapsedTime(introspected).TotalMilliseconds);
             if (answer.Active)
             {
                 throw new InvalidOperationException($"trial {t}: Introspect still calls the token active after EngageKillSwitch returned");
@@ -88,13 +111,15 @@ public static class KillSwitchTrials
         // INFO itself is in the delta; XRANGE is the broker's feed reading the new rule.
         var writes = firstCommands.Where(c => RedisInfo.Writes.Contains(c.Key)).Sum(c => c.Value);
         var summary = new Summary(trials, Latency.FromMilliseconds(engage), Latency.FromMilliseconds(watcher), beforeReturn,
-            Latency.FromMilliseconds(introspect), firstCommands, writes);
+            Latency.FromMilliseconds(introspect), Latency.FromMilliseconds(verifierDelays), firstCommands, writes);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"kill switch: EngageKillSwitch p50 {summary.EngageMs.P50:0.000} ms p99 {summary.EngageMs.P99:0.000} ms max {summary.EngageMs.Max:0.000} ms over {trials} trials"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"kill switch: watcher sees the rule after EngageKillSwitch returns: p50 {summary.WatcherDelayMs.P50:0.000} ms p99 {summary.WatcherDelayMs.P99:0.000} ms max {summary.WatcherDelayMs.Max:0.000} ms ({beforeReturn} of {trials} arrived before the call returned)"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"kill switch: Introspect answers inactive after EngageKillSwitch returns: p50 {summary.IntrospectRejectMs.P50:0.000} ms p99 {summary.IntrospectRejectMs.P99:0.000} ms"));
+            $"kill switch: verifier (CredBroker.Verifier) refuses the token after EngageKillSwitch returns: p50 {summary.VerifierRejectMs.P50:0.000} ms p99 {summary.VerifierRejectMs.P99:0.000} ms max {summary.VerifierRejectMs.Max:0.000} ms"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"kill switch: Introspect (asked once the verifier refused) answers inactive in p50 {summary.IntrospectRejectMs.P50:0.000} ms p99 {summary.IntrospectRejectMs.P99:0.000} ms"));
         await output.WriteLineAsync($"kill switch: one engagement's Redis commands (INFO commandstats delta): {string.Join(", ", firstCommands.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"))}; data writes {writes}");
         return summary;
     }

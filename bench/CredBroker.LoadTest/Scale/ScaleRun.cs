@@ -71,10 +71,11 @@ public static class ScaleRun
         await using var broker = await BrokerUnderTest.StartAsync(options with { Store = "redis" }, endpoint, prefix.Length == 0 ? null : prefix);
         using var clients = new BenchClients(broker, 1);
         await clients.ConnectAsync();
-        await output.WriteLineAsync($"# {broker.Description}, appendfsync {(await server.ConfigGetAsync("appendfsync"))[0].Value}");
+        await using var verifier = await BenchVerifier.StartAsync(broker.Address, clients.ToolToken);
+        await output.WriteLineAsync($"# {broker.Description}, appendfsync {(await server.ConfigGetAsync("appendfsync"))[0].Value}; verifier connected");
 
         // 2. The kill switch.
-        var killSwitch = await KillSwitchTrials.RunAsync(clients, info, runId, options.Trials, output);
+        var killSwitch = await KillSwitchTrials.RunAsync(clients, verifier, info, runId, options.Trials, output);
 
         // 3. RevokeTask: many grants against few.
         var big = await RevokeTasksAsync(clients, Enumerable.Range(0, BigTasks).Select(k => $"{runId}-big-{k}"), options.BigTask);
