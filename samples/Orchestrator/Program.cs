@@ -1,7 +1,8 @@
 // An orchestrator: it opens (fences) a task for one agent workload, waits until the agent holds a grant
 // for it, lets it work for a moment, then revokes the task, which ends the agent's access everywhere at once.
 // Usage: Orchestrator --task <id> --workload <spiffe-id> [--owner team-support] [--tool tickets.read]
-//                     [--purpose "..."] [--max-duration 15m] [--work-for 2s] [--wait 60s]
+//                     [--purpose "..."] [--max-duration 15m] [--work-for 2s | --work-for enter] [--wait 60s]
+// --work-for enter waits for Enter (a line on stdin) before revoking, for a demo at your own pace.
 // The broker address and the orchestrator's identity come from CREDBROKER_ADDRESS and CREDBROKER_TOKEN
 // (or CREDBROKER_TOKEN_FILE). Exit code: 0 when the task was opened and revoked, 1 otherwise.
 using System.Globalization;
@@ -54,8 +55,17 @@ try
         await Task.Delay(200);
     }
 
-    Console.WriteLine($"the agent is working on {taskId}");
-    await Task.Delay(Seconds(values.GetValueOrDefault("work-for", "2s")));
+    var workFor = values.GetValueOrDefault("work-for", "2s");
+    if (workFor == "enter")
+    {
+        Console.WriteLine($"the agent is working on {taskId}; press Enter to end the task");
+        await Console.In.ReadLineAsync();
+    }
+    else
+    {
+        Console.WriteLine($"the agent is working on {taskId}");
+        await Task.Delay(Seconds(workFor));
+    }
 
     var revoked = await broker.RevokeTaskAsync(taskId, "task finished");
     Console.WriteLine($"revoked task {taskId}: {revoked.RevokedGrants} live grant(s) ended at {revoked.RevokedAt:O}");

@@ -29,6 +29,7 @@ public sealed class SampleProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
@@ -84,6 +85,13 @@ public sealed class SampleProcess : IAsyncDisposable
                 Assert.Fail($"no {what} within {limit}:\n{Output}");
             }
         }
+    }
+
+    /// <summary>Types a line into the program, as a person at its terminal would.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await process.StandardInput.WriteLineAsync(line);
+        await process.StandardInput.FlushAsync();
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan limit)

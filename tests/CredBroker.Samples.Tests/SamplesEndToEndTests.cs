@@ -43,7 +43,7 @@ public sealed class SamplesEndToEndTests
         await using var orchestrator = SampleProcess.Start(
             "Orchestrator",
             new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = brokerAddress, ["CREDBROKER_TOKEN"] = broker.IdentityToken(TestPolicy.Orchestrator) },
-            "--task", taskId, "--workload", TestPolicy.Support, "--tool", "tickets.read", "--work-for", "1s", "--wait", "60s");
+            "--task", taskId, "--workload", TestPolicy.Support, "--tool", "tickets.read", "--work-for", "enter", "--wait", "60s");
         await orchestrator.WaitForLineAsync(l => l.StartsWith($"opened task {taskId}", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the task being opened");
 
         await using var agent = SampleProcess.Start(
@@ -51,6 +51,10 @@ public sealed class SamplesEndToEndTests
             new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = brokerAddress, ["CREDBROKER_TOKEN"] = broker.IdentityToken(TestPolicy.Support) },
             "--task", taskId, "--tool-server", $"http://127.0.0.1:{toolPort}", "--calls", "0", "--interval", "0.2s");
 
+        // The task ends only once the agent has used its grant: the sequence does not depend on how fast the machine is.
+        await agent.WaitForLineAsync(l => l.StartsWith("call 1: ", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the agent's first tool call");
+        await orchestrator.WaitForLineAsync(l => l.Contains("press Enter", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the orchestrator seeing the agent at work");
+        await orchestrator.WriteLineAsync(string.Empty);
         Assert.That(await orchestrator.WaitForExitAsync(TimeSpan.FromSeconds(90)), Is.Zero, orchestrator.Output);
         Assert.That(orchestrator.Lines, Has.Some.Match($"^revoked task {taskId}: 1 live grant"));
         Assert.That(await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(1), agent.Output);
