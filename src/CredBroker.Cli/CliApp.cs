@@ -20,6 +20,7 @@ public static class CliApp
             TokenCommands.Create(),
             AuditCommands.Create(),
             KeyCommands.Create(),
+            PolicyCommands.Create(),
         };
         foreach (var option in GlobalOptions.All)
         {

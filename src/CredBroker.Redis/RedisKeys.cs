@@ -37,6 +37,15 @@ public static class RedisKeys
     /// <summary>Sorted set: pending approval ids scored by expiry (unix ms), for ListApprovals; decided and expired ones are dropped.</summary>
     public static RedisKey PendingApprovals(string prefix) => prefix + "approvals:pending";
 
+    /// <summary>The hash tag shared by a workload's quota counters, so one script checks both on one slot.</summary>
+    public static string WorkloadTag(string workloadId) => "{w:" + workloadId + "}";
+
+    /// <summary>Sorted set: grant ids issued to the workload scored by issue time (ms), its rate-limit window.</summary>
+    public static RedisKey WorkloadRate(string prefix, string workloadId) => prefix + WorkloadTag(workloadId) + ":rate";
+
+    /// <summary>Sorted set: the workload's grant ids that may be live, scored by the latest they can expire (ms).</summary>
+    public static RedisKey WorkloadLive(string prefix, string workloadId) => prefix + WorkloadTag(workloadId) + ":live";
+
     /// <summary>A brace in the prefix would move the hash tag off the task and split a task's keys across slots.</summary>
     public static bool IsValidPrefix(string? prefix) => prefix is null || prefix.AsSpan().IndexOfAny('{', '}') < 0;
 
@@ -60,6 +69,9 @@ public static class RedisKeys
 
     /// <summary>Stream: the audit events in chain order, field <c>e</c> holding the canonical JSON.</summary>
     public static RedisKey AuditLog(string prefix) => prefix + AuditTag + ":log";
+
+    /// <summary>Sorted set: one anomaly rule's events for one subject, scored by time (unix ms); expires with the window.</summary>
+    public static RedisKey AnomalyCounter(string prefix, string ruleAndSubject) => prefix + "{an}:" + ruleAndSubject;
 
     /// <summary>Hash <c>seq</c>, <c>hash</c>: the chain's last event, what the next one must follow.</summary>
     public static RedisKey AuditHead(string prefix) => prefix + AuditTag + ":head";

@@ -35,11 +35,15 @@ internal static class RedisScripts
 
     public static LuaScript AppendAudit { get; } = Load("append-audit");
 
+    public static LuaScript AnomalyCount { get; } = Load("anomaly-count");
+
     public static LuaScript ListGrants { get; } = Load("list-grants");
 
     public static LuaScript CreateApproval { get; } = Load("create-approval");
 
     public static LuaScript ChangeApproval { get; } = Load("change-approval");
+
+    public static LuaScript ReserveQuota { get; } = Load("reserve-quota");
 
     private static LuaScript Load(string name)
     {

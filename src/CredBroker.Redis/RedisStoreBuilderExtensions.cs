@@ -1,3 +1,4 @@
+using CredBroker.Core.Anomalies;
 using CredBroker.Core.Audit;
 using CredBroker.Core.DependencyInjection;
 using CredBroker.Core.Revocation;
@@ -43,6 +44,8 @@ public static class RedisStoreBuilderExtensions
         services.AddSingleton<IBrokerStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
         services.RemoveAll<IRevocationLog>();
         services.AddSingleton<IRevocationLog, RedisRevocationLog>();
+        services.RemoveAll<IAnomalyCounter>();
+        services.AddSingleton<IAnomalyCounter, RedisAnomalyCounter>();
         services.RemoveAll<IAuditSink>();
         services.RemoveAll<IAuditReader>();
         services.AddSingleton<RedisAuditSink>();

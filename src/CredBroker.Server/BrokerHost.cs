@@ -52,7 +52,7 @@ public static class BrokerHost
                 : throw new OptionsValidationException(BrokerOptions.Section, typeof(BrokerOptions), ["CredBroker:PolicyFile is required outside the Development environment"]);
         }
 
-        builder.Services.AddSingleton<IPolicySource>(new PolicyFileSource(policyFile));
+        builder.AddPolicyFile(policyFile, server.PolicyCheckInterval);
         var broker = builder.Services.AddCredBroker();
         switch (server.Store.ToLowerInvariant())
         {

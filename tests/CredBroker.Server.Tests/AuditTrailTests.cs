@@ -118,4 +118,26 @@ public sealed class AuditTrailTests
             Assert.That(AuditChain.Verify(events), Is.Null);
         });
     }
+
+    [Test]
+    public async Task A_held_request_its_approval_and_the_collected_grant_are_each_audited_naming_the_approver()
+    {
+        await using var own = await BrokerFixture.StartAsync(policy: ApprovalPolicy.Yaml);
+        var taskId = BrokerFixture.NewTaskId();
+        var request = new RequestGrantRequest { TaskId = taskId, Purpose = "nightly cleanup", Tools = { "db.drop" }, Context = { ["environment"] = "prod" } };
+        var pending = (await own.Grants.RequestGrantAsync(request, own.As(ApprovalPolicy.DataAgent))).Pending;
+        await own.Admin.ApproveGrantAsync(new ApproveGrantRequest { ApprovalId = pending.ApprovalId, Comment = "change ticket 7" }, own.As(ApprovalPolicy.Approver));
+        var grant = (await own.Grants.AwaitApprovalAsync(new AwaitApprovalRequest { ApprovalId = pending.ApprovalId }, own.As(ApprovalPolicy.DataAgent))).Grant;
+
+        var events = (await own.Services.GetRequiredService<IAuditReader>().ReadAsync(null, 1000, CancellationToken.None)).Select(r => r.Event).Where(e => e.TaskId == taskId).ToList();
+        Assert.That(events.Select(e => e.Kind), Is.EqualTo(new[] { AuditKinds.GrantPending, AuditKinds.ApprovalApproved, AuditKinds.GrantIssued }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(events[0].Evidence["approval_id"], Is.EqualTo(pending.ApprovalId));
+            Assert.That(events[0].Evidence["environment"], Is.EqualTo("prod"));
+            Assert.That(events[1].Caller, Is.EqualTo(ApprovalPolicy.Approver));
+            Assert.That(events[1].Reason, Is.EqualTo("change ticket 7"));
+            Assert.That(events[2].GrantId, Is.EqualTo(grant.GrantId));
+        });
+    }
 }

@@ -71,6 +71,35 @@ public sealed class RestartTests
     }
 
     [Test]
+    public async Task A_verifier_following_an_in_memory_broker_across_its_restart_misses_nothing_of_the_new_log()
+    {
+        // The in-memory log dies with the process; the new one starts with a rule revoking every earlier token.
+        var first = await BrokerFixture.StartAsync();
+        var address = first.Address;
+        var current = first;
+        await using var following = await VerifierHarness.StartAsync(address, () => current.IdentityToken(TestPolicy.Tool));
+        var before = await first.GrantAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var revoked = await first.GrantAsync();
+            await first.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = revoked.GrantId }, first.As(TestPolicy.Operator));
+            await following.RevokedWithinBoundAsync(revoked.AccessToken);
+        }
+
+        await first.StopAsync();
+        await using var second = await BrokerFixture.StartAsync(directory: first.Directory, url: $"http://127.0.0.1:{address.Port}");
+        current = second;
+        var after = await second.GrantAsync();
+        await second.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = after.GrantId }, second.As(TestPolicy.Operator));
+
+        // Both rules sit at the start of the new log, before the cursor the verifier held from the old one.
+        var generation = await following.RevokedWithinBoundAsync(before.AccessToken);
+        Assert.That(generation.Message, Does.Contain("new store generation"));
+        await following.RevokedWithinBoundAsync(after.AccessToken);
+        Assert.That(second.Logs.Errors.Concat(following.Logs.Errors), Is.Empty);
+    }
+
+    [Test]
     public async Task Revocations_survive_kill_9_of_Redis_right_after_they_return()
     {
         await using var redis = await RedisServer.StartNewAsync();

@@ -1,3 +1,4 @@
+using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Validation;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace CredBroker.Core.Approvals;
 
 /// <summary>People decide held requests: list them, approve or deny, with separation of duties (invariant 7).</summary>
-public sealed partial class ApprovalBroker(IBrokerStore store, ILogger<ApprovalBroker> logger)
+public sealed partial class ApprovalBroker(IBrokerStore store, ILogger<ApprovalBroker> logger, AuditLog audit)
 {
     public async Task<BrokerResult<ApprovalPage>> ListPendingAsync(int pageSize, string? pageToken, CancellationToken cancellationToken)
     {
@@ -76,6 +77,9 @@ public sealed partial class ApprovalBroker(IBrokerStore store, ILogger<ApprovalB
             {
                 case ApprovalChangeOutcome.Changed:
                     LogDecided(approvalId, approve ? "approved" : "denied", approverId, approval.WorkloadId, approval.TaskId);
+
+                    // The decision stands once stored; its record names the approver (the call's caller).
+                    await audit.TryAppendAsync(ApprovalAudit.Decided(change.Record!, approve), cancellationToken).ConfigureAwait(false);
                     return BrokerResult<ApprovalRecord>.Ok(change.Record!);
                 case ApprovalChangeOutcome.WrongState when change.Record is { } record:
                     return Refusal.Precondition(record.State == ApprovalState.Expired

@@ -62,6 +62,7 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Audit sink {Sink} could not take event {EventId} ({Kind})")]
     private partial void LogSinkFailed(Exception error, string sink, string kind, string eventId);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "No audit sink took event {EventId} ({Kind}) of {SinkCount} configured; the decision fails closed")]
+    /// <summary>A warning: whoever needed the record (an issued grant) fails closed and says so itself.</summary>
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "No audit sink took event {EventId} ({Kind}) of {SinkCount} configured")]
     private partial void LogNoSink(string kind, string eventId, int sinkCount);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CredBroker.Core.Anomalies;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
 using CredBroker.Core.Revocation;
@@ -13,7 +14,7 @@ namespace CredBroker.Core.Audit;
 /// is retracted (revoked in the log and the store) and answered UNAVAILABLE: no token without its
 /// audit record. Refusals are recorded too; they stand whether or not the record was taken.
 /// </summary>
-public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics)
+public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies)
 {
     /// <param name="started">When the decision began (<see cref="Stopwatch.GetTimestamp"/>), for the latency histogram.</param>
     public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, long started, CancellationToken cancellationToken)
@@ -30,7 +31,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                 metrics.GrantDecided("refused", DecisionOf(refused.Refusal.Kind), elapsed);
                 break;
             default:
-                metrics.GrantDecided(final.GetType().Name.ToLowerInvariant(), "approval", elapsed);
+                metrics.GrantDecided(final.GetType().Name.ToLowerInvariant(), "approval_required", elapsed);
                 break;
         }
 
@@ -44,8 +45,19 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         switch (outcome)
         {
             case GrantOutcome.Issued { Grant: var grant }:
+                var firings = await anomalies.ObserveAsync(new AnomalyObservation(AnomalySignal.GrantRate, grant.WorkloadId, grant.TaskId, grant.Tools, grant.GrantId, new Dictionary<string, string>()), cancellationToken).ConfigureAwait(false);
+                if (firings.Count > 0)
+                {
+                    // Whatever the action, this grant's token must not leave: the rule fired on it.
+                    await RetractAsync(grant, "anomaly: " + firings[0].Rule.Name, CancellationToken.None).ConfigureAwait(false);
+                    var denied = Refusal.Denied($"{firings[0].Reason}; {firings[0].Outcome}");
+                    await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(denied.Kind)) with { Reason = denied.Message, GrantId = grant.GrantId }, cancellationToken).ConfigureAwait(false);
+                    return new GrantOutcome.Refused(denied);
+                }
+
                 if (await log.TryAppendAsync(Issued(grant), cancellationToken).ConfigureAwait(false) is null)
                 {
+                    LogUnrecordedGrantRetracted(grant.GrantId, grant.TaskId);
                     await RetractAsync(grant, "audit log unavailable", CancellationToken.None).ConfigureAwait(false);
                     return new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; no token issued"));
                 }
@@ -53,9 +65,20 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                 return outcome;
             case GrantOutcome.Refused { Refusal: var refusal }:
                 await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.Message }, cancellationToken).ConfigureAwait(false);
+                if (IsOutOfScope(refusal))
+                {
+                    var evidence = new Dictionary<string, string> { ["refusal"] = refusal.Message };
+                    await anomalies.ObserveAsync(new AnomalyObservation(AnomalySignal.ScopeProbing, request.WorkloadId, request.TaskId, request.Tools, string.Empty, evidence), cancellationToken).ConfigureAwait(false);
+                }
+
                 return outcome;
+            case GrantOutcome.Pending { Approval: var approval }:
+                // A held request is on record before the agent learns its approval id.
+                return await log.TryAppendAsync(ApprovalAudit.Pending(approval), cancellationToken).ConfigureAwait(false) is null
+                    ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
+                    : outcome;
             default:
-                // Any other outcome (pending approval) is a decision that must be on record before it is answered.
+                // Any other outcome is a decision that must be on record before it is answered.
                 var kind = outcome.GetType().Name.ToLowerInvariant();
                 return await log.TryAppendAsync(Entry(request, "grant." + kind, kind), cancellationToken).ConfigureAwait(false) is null
                     ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
@@ -118,6 +141,11 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         },
     };
 
+    /// <summary>Asking for what the workload may not have: a policy deny, a tool outside the envelope, an unknown tool.</summary>
+    private static bool IsOutOfScope(Refusal refusal) =>
+        refusal.Kind == RefusalKind.PermissionDenied
+        || (refusal.Kind == RefusalKind.InvalidArgument && refusal.Field is { } field && field.StartsWith("tools[", StringComparison.Ordinal));
+
     /// <summary>The refusal kind as the log names it, e.g. <c>permission_denied</c>.</summary>
     public static string DecisionOf(RefusalKind kind) => kind switch
     {
@@ -129,6 +157,9 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         RefusalKind.Unavailable => "unavailable",
         _ => kind.ToString().ToLowerInvariant(),
     };
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Error, Message = "No audit sink took the record of grant {GrantId} (task {TaskId}); the grant is retracted and the request fails closed")]
+    private partial void LogUnrecordedGrantRetracted(string grantId, string taskId);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Could not retract grant {GrantId} after its audit record failed; its token never left the broker")]
     private partial void LogRetractFailed(Exception error, string grantId);

@@ -47,9 +47,9 @@ public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IE
 
         var entry = new AuditEntry(AuditKinds.ToolUse, report.Outcome)
         {
-            WorkloadId = grant?.WorkloadId ?? string.Empty,
+            WorkloadId = grant?.WorkloadId ?? report.WorkloadId,
             Owner = grant?.Owner ?? string.Empty,
-            TaskId = grant?.TaskId ?? string.Empty,
+            TaskId = grant?.TaskId ?? report.TaskId,
             Purpose = grant?.Purpose ?? string.Empty,
             Tools = [report.Tool],
             GrantId = report.GrantId,

@@ -7,7 +7,9 @@ namespace CredBroker.Core.Audit;
 
 /// <summary>What a tool server reports about one use of a token (<c>VerifyService.RecordToolUse</c>).</summary>
 /// <param name="PresenterWorkloadId">The workload the tool server saw presenting the token; empty when it does not know.</param>
-public sealed record ToolUseReport(string GrantId, string Tool, string Action, string Outcome, string Detail, string PresenterWorkloadId)
+/// <param name="TaskId">The token's <c>task_id</c> as the tool server read it; used when the grant record has expired.</param>
+/// <param name="WorkloadId">The token's <c>sub</c> as the tool server read it; used when the grant record has expired.</param>
+public sealed record ToolUseReport(string GrantId, string Tool, string Action, string Outcome, string Detail, string PresenterWorkloadId, string TaskId = "", string WorkloadId = "")
 {
     public const int ActionMaxLength = 256;
     public const int OutcomeMaxLength = 64;
@@ -52,6 +54,16 @@ public sealed record ToolUseReport(string GrantId, string Tool, string Action, s
         if (FieldChecks.Text(Detail, "detail", InputLimits.ReasonMaxLength, required: false) is { } badDetail)
         {
             return badDetail;
+        }
+
+        if (!string.IsNullOrEmpty(TaskId) && FieldChecks.TaskId(TaskId) is { } badTask)
+        {
+            return badTask;
+        }
+
+        if (!string.IsNullOrEmpty(WorkloadId) && !SpiffeId.IsValid(WorkloadId))
+        {
+            return Refusal.Invalid("workload_id", "not a SPIFFE ID (spiffe://trust-domain/path)");
         }
 
         return !string.IsNullOrEmpty(PresenterWorkloadId) && !SpiffeId.IsValid(PresenterWorkloadId)

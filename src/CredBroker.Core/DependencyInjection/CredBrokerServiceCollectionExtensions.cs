@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using CredBroker.Core.Anomalies;
 using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
@@ -72,6 +73,9 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<GrantAudit>();
         services.TryAddSingleton<AuditFeed>();
         services.TryAddSingleton<ToolUseRecorder>();
+        services.TryAddSingleton<IAnomalyCounter, InMemoryAnomalyCounter>();
+        services.TryAddSingleton<AnomalyResponder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<Approvals.ApprovalBroker>();

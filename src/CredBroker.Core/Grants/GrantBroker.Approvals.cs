@@ -34,7 +34,9 @@ public sealed partial class GrantBroker
                 if (approval.State != ApprovalState.Pending)
                 {
                     var request = new GrantRequest(workloadId, approval.TaskId, approval.Purpose, approval.Tools, approval.Ttl, approval.Context, approvalId);
-                    return await CollectAsync(request, approvalId, cancellationToken).ConfigureAwait(false);
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var collected = await CollectAsync(request, approvalId, cancellationToken).ConfigureAwait(false);
+                    return await audit.RecordAsync(request, collected, started, cancellationToken).ConfigureAwait(false);
                 }
 
                 await Task.Delay(ApprovalPoll, time, cancellationToken).ConfigureAwait(false);

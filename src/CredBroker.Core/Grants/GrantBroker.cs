@@ -85,8 +85,17 @@ public sealed partial class GrantBroker(
                 return new GrantOutcome.Refused(stands);
             }
 
+            if (await ReserveQuotaAsync(workload, draft, cancellationToken).ConfigureAwait(false) is { } exhausted)
+            {
+                return new GrantOutcome.Refused(exhausted);
+            }
+
             var requireOpenTask = policy.Current.Limits.RequireOpenTask || workload.RequireOpenTask;
             inserted = await store.InsertGrantAsync(draft, requireOpenTask, cancellationToken).ConfigureAwait(false);
+            if (inserted is not GrantInsertResult.Inserted && !GrantQuota.Of(workload).IsUnlimited)
+            {
+                await store.ReleaseGrantAsync(draft.WorkloadId, draft.GrantId, issued: false, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (BrokerStoreUnavailableException e)
         {
@@ -213,6 +222,8 @@ public sealed partial class GrantBroker(
         {
             return Refusal.NotFound($"grant {grantId} is unknown or expired");
         }
+
+        await ReleaseQuotaAsync(result.Grant, cancellationToken).ConfigureAwait(false);
 
         LogGrantRevoked(grantId, reason);
         await audit.RecordRevocationAsync(auditKind, result, reason, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using CredBroker.Core.Anomalies;
+
 namespace CredBroker.Core.Policy;
 
 /// <summary>The policy in force: the tool catalogue, the workloads and what they may use, the roles, and global limits.</summary>
@@ -7,6 +9,9 @@ public sealed record BrokerPolicy(
     IReadOnlyList<WorkloadDefinition> Workloads,
     RoleTable Roles)
 {
+    /// <summary>The <c>anomalies:</c> section: rules that act when agents go off script. Default: none.</summary>
+    public IReadOnlyList<AnomalyRule> Anomalies { get; init; } = [];
+
     /// <summary>The first workload entry whose pattern matches, in file order; null when the workload is not in policy.</summary>
     public WorkloadDefinition? FindWorkload(string workloadId) => Workloads.FirstOrDefault(w => w.Id.Matches(workloadId));
 }

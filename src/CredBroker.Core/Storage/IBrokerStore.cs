@@ -9,7 +9,7 @@ namespace CredBroker.Core.Storage;
 /// replicas sharing a store cannot race each other past an invariant. Any failure to reach
 /// the store throws <see cref="BrokerStoreUnavailableException"/>; callers fail closed.
 /// </summary>
-public interface IBrokerStore : IApprovalStore
+public interface IBrokerStore : IApprovalStore, IQuotaStore
 {
     /// <summary>
     /// Records a grant in one atomic step with every check on its task (invariants 1, 2 and 5):

@@ -13,6 +13,14 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
     private Action? appended;
     private bool generationStarted;
 
+    /// <summary>
+    /// This process's start, in milliseconds: cursors are <c>epoch-sequence</c>. The log dies with the
+    /// process, so a verifier still holding a cursor of an earlier process must replay this one's log from
+    /// its start; with bare sequence numbers it would skip this log's first entries, the new-generation
+    /// rule among them (invariant 3). A later process has a larger epoch, so cursors keep ordering.
+    /// </summary>
+    private readonly long epoch = time.GetUtcNow().ToUnixTimeMilliseconds();
+
     public ValueTask<RevocationEntry> AppendAsync(RevocationDraft draft, CancellationToken cancellationToken)
     {
         lock (gate)
@@ -53,7 +61,8 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
     public ValueTask<RevocationPage> ReadAfterAsync(string? cursor, int max, CancellationToken cancellationToken)
     {
         _ = Cursors.TryParse(cursor, out var position);
-        var after = position.Major;
+        // A cursor of another process (or none) reads from the start of this one's log.
+        var after = position.Major == epoch ? position.Minor : 0;
         lock (gate)
         {
             var page = entries.Where(e => e.Sequence > after).Take(max).Select(e => new RevocationEntry(Format(e.Sequence), e.Rule)).ToList();
@@ -95,8 +104,9 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Cursors are fixed-width so they also sort as text, like the Redis store's stream ids.</summary>
-    private static string Format(long value) => value.ToString("D19", CultureInfo.InvariantCulture);
+    /// <summary>Cursors are fixed-width so they also sort as text; <c>millis-sequence</c> like the Redis store's stream ids.</summary>
+    private string Format(long value) =>
+        epoch.ToString("D13", CultureInfo.InvariantCulture) + "-" + value.ToString("D19", CultureInfo.InvariantCulture);
 
     private RevocationEntry AppendLocked(RevocationRule rule)
     {

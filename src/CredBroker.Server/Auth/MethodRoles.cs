@@ -17,6 +17,7 @@ public static class MethodRoles
 
         [Path(TaskService.Descriptor, "OpenTask")] = [Role.Orchestrator],
         [Path(TaskService.Descriptor, "RevokeTask")] = [Role.Orchestrator],
+        // Read-only: an operator investigating a grant needs the task's fence and live grants; only orchestrators change tasks.
         [Path(TaskService.Descriptor, "GetTask")] = [Role.Orchestrator, Role.Operator],
 
         [Path(AdminService.Descriptor, "RevokeGrant")] = [Role.Operator],

@@ -29,4 +29,7 @@ public sealed class ServerOptions
 
     /// <summary>Largest gRPC message accepted, in bytes. Default: 2 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>How often the policy file's hash is checked, besides the file watcher (which misses events on some file systems). Default: 5 seconds.</summary>
+    public TimeSpan PolicyCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

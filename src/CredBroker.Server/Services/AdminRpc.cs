@@ -1,4 +1,5 @@
 using CredBroker.Core;
+using CredBroker.Core.Anomalies;
 using CredBroker.Core.Approvals;
 using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
@@ -14,7 +15,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Operators revoke: one grant, a workload, a tool, or everything.</summary>
-public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, ApprovalBroker approvals, AuditFeed audit) : AdminService.AdminServiceBase
+public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, GrantListing listing, ApprovalBroker approvals, AuditFeed audit, AnomalyResponder anomalies) : AdminService.AdminServiceBase
 {
     public override async Task<ListApprovalsResponse> ListApprovals(ListApprovalsRequest request, ServerCallContext context)
     {
@@ -84,6 +85,14 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
         }
 
         return result.Value is { } rule ? RevocationMapping.ToKillSwitch(rule) : new KillSwitchState { Engaged = false };
+    }
+
+    public override async Task<ReportAnomalyResponse> ReportAnomaly(ReportAnomalyRequest request, ServerCallContext context)
+    {
+        var result = await anomalies.ReportAsync(new AnomalyReport(request.Kind, request.WorkloadId, request.TaskId, request.GrantId, request.Detail), context.CancellationToken);
+        return result.Succeeded
+            ? new ReportAnomalyResponse { Action = result.Value.Action, RevokedGrants = result.Value.RevokedGrants }
+            : throw RpcErrors.From(result.Refusal);
     }
 
     public override async Task ReadAudit(ReadAuditRequest request, IServerStreamWriter<AuditEventRecord> responseStream, ServerCallContext context)

@@ -54,7 +54,7 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
 
     public override async Task<RecordToolUseResponse> RecordToolUse(RecordToolUseRequest request, ServerCallContext context)
     {
-        var report = new ToolUseReport(request.GrantId, request.Tool, request.Action, request.Outcome, request.Detail, request.PresenterWorkloadId);
+        var report = new ToolUseReport(request.GrantId, request.Tool, request.Action, request.Outcome, request.Detail, request.PresenterWorkloadId, request.TaskId, request.WorkloadId);
         var result = await toolUse.RecordAsync(report, context.CancellationToken);
         return result.Succeeded
             ? new RecordToolUseResponse { EventId = result.Value.Event.Id, AnomalyActions = { result.Value.AnomalyActions } }

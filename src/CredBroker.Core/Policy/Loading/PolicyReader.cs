@@ -1,4 +1,5 @@
 using System.Globalization;
+using CredBroker.Core.Anomalies;
 using YamlDotNet.RepresentationModel;
 
 namespace CredBroker.Core.Policy;
@@ -14,7 +15,8 @@ internal sealed partial class PolicyReader(string source)
         var tools = new Dictionary<string, ToolDefinition>(StringComparer.Ordinal);
         var workloads = new List<WorkloadDefinition>();
         var roles = RoleTable.Empty;
-        foreach (var (key, value) in Entries(root, "limits", "tools", "workloads", "roles", "version"))
+        IReadOnlyList<AnomalyRule> anomalies = [];
+        foreach (var (key, value) in Entries(root, "limits", "tools", "workloads", "roles", "version", "anomalies"))
         {
             switch (key)
             {
@@ -36,6 +38,9 @@ internal sealed partial class PolicyReader(string source)
                     break;
                 case "roles":
                     roles = ReadRoles(value);
+                    break;
+                case "anomalies":
+                    anomalies = ReadAnomalies(value);
                     break;
                 case "version":
                     if (Scalar(value, "version") is not "1")
@@ -65,7 +70,7 @@ internal sealed partial class PolicyReader(string source)
             Problems.Add($"{source}: {overlap}");
         }
 
-        return new BrokerPolicy(limits, tools, workloads, roles);
+        return new BrokerPolicy(limits, tools, workloads, roles) { Anomalies = anomalies };
     }
 
     private IEnumerable<(string Key, YamlNode Value)> Entries(YamlNode node, params string[] allowed)

@@ -1,0 +1,33 @@
+using System.Globalization;
+using CredBroker.Core.Anomalies;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CredBroker.Redis;
+
+/// <summary>Anomaly counters in Redis, so replicas behind a load balancer count one agent's events together.</summary>
+public sealed partial class RedisAnomalyCounter(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, ILogger<RedisAnomalyCounter> logger, RedisPersistenceGuard? guard = null) : IAnomalyCounter
+{
+    private readonly string prefix = options.Value.KeyPrefix ?? string.Empty;
+
+    public async ValueTask<long> AddAsync(string key, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var reply = await RedisFailClosed.RunAsync(
+            redis,
+            guard,
+            "count anomaly event",
+            db => db.ScriptEvaluateAsync(RedisScripts.AnomalyCount, new
+            {
+                key = RedisKeys.AnomalyCounter(prefix, key),
+                windowMs = ((long)window.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                member = Guid.NewGuid().ToString("N"),
+            }),
+            e => LogUnavailable(e, key),
+            cancellationToken).ConfigureAwait(false);
+        return (long)reply;
+    }
+
+    [LoggerMessage(EventId = 9112, Level = LogLevel.Warning, Message = "Redis unavailable while counting anomaly events for {Key}")]
+    private partial void LogUnavailable(Exception error, string key);
+}

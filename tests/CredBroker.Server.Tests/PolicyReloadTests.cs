@@ -1,0 +1,104 @@
+using CredBroker.Protocol.V1;
+using CredBroker.Testing.Broker;
+using Grpc.Core;
+
+namespace CredBroker.Server.Tests;
+
+/// <summary>Hot reload: a valid new policy file takes effect for the next request; an invalid one is refused and logged, the old one stays.</summary>
+public sealed class PolicyReloadTests
+{
+    private const string Agent = "spiffe://test.local/agents/support";
+
+    private const string Before = """
+        version: 1
+        tools:
+          - { name: tickets.read, audience: https://tickets.test }
+          - { name: tickets.write, audience: https://tickets.test }
+        workloads:
+          - { name: support-agent, id: "spiffe://test.local/agents/support", owner: team-support, tools: [tickets.read] }
+        """;
+
+    private static readonly string After = Before.Replace("tools: [tickets.read] }", "tools: [tickets.read, tickets.write] }", StringComparison.Ordinal);
+
+    private static readonly Dictionary<string, string?> FastCheck = new() { ["CredBroker:PolicyCheckInterval"] = "00:00:00.200" };
+
+    private static async Task<StatusCode> WriteAsync(BrokerFixture broker)
+    {
+        try
+        {
+            await broker.Grants.RequestGrantAsync(new RequestGrantRequest { TaskId = BrokerFixture.NewTaskId(), Purpose = "p", Tools = { "tickets.write" } }, broker.As(Agent));
+            return StatusCode.OK;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode;
+        }
+    }
+
+    /// <summary>Polls until <paramref name="done"/> holds; fails after 20 s.</summary>
+    private static async Task EventuallyAsync(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await done())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), what);
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task ReplaceAsync(string path, string text)
+    {
+        // As editors and config management do: write beside, then rename over the file.
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    [Test]
+    public async Task Replicas_reading_one_file_each_take_a_valid_new_policy_for_the_next_request()
+    {
+        await using var a = await BrokerFixture.StartAsync(policy: Before, settings: FastCheck);
+        await using var b = await BrokerFixture.StartAsync(directory: a.Directory, policy: Before, settings: FastCheck);
+        Assert.That(await WriteAsync(a), Is.EqualTo(StatusCode.PermissionDenied));
+
+        await ReplaceAsync(Path.Combine(a.Directory, "policy.yaml"), After);
+
+        await EventuallyAsync(async () => await WriteAsync(a) == StatusCode.OK, "replica a never took the new policy");
+        await EventuallyAsync(async () => await WriteAsync(b) == StatusCode.OK, "replica b never took the new policy");
+        Assert.That(a.Logs.Entries.Select(e => e.Message), Has.Some.Contains("reloaded: 2 tools, 1 workloads"));
+        Assert.That(a.Logs.Errors.Concat(b.Logs.Errors), Is.Empty);
+    }
+
+    [Test]
+    public async Task An_invalid_policy_file_is_refused_with_its_problems_and_the_old_policy_stays()
+    {
+        await using var broker = await BrokerFixture.StartAsync(policy: After, settings: FastCheck);
+        var path = Path.Combine(broker.Directory, "policy.yaml");
+
+        await File.WriteAllTextAsync(path, After.Replace("owner: team-support", "owner: team-support, colour: blue", StringComparison.Ordinal));
+        await EventuallyAsync(() => Task.FromResult(broker.Logs.Errors.Any()), "the bad file was never noticed");
+
+        var error = broker.Logs.Errors.Single();
+        Assert.That(error, Does.Contain("was refused; the previous policy stays in force"));
+        Assert.That(error, Does.Contain($"{path}:6: unknown key 'colour'"));
+        Assert.That(await WriteAsync(broker), Is.EqualTo(StatusCode.OK), "the old policy is still in force");
+
+        // The same bad content is not reported again at every check; a fix is taken.
+        await ReplaceAsync(path, Before);
+        await EventuallyAsync(async () => await WriteAsync(broker) == StatusCode.PermissionDenied, "the fixed file was never taken");
+        Assert.That(broker.Logs.Errors.Count(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_reload_may_not_raise_the_max_ttl_the_signing_keys_were_sized_for()
+    {
+        await using var broker = await BrokerFixture.StartAsync(policy: After, settings: FastCheck);
+        var path = Path.Combine(broker.Directory, "policy.yaml");
+
+        await ReplaceAsync(path, "limits: { maxTtl: 1h }\n" + Before);
+        await EventuallyAsync(() => Task.FromResult(broker.Logs.Errors.Any()), "the longer max TTL was never noticed");
+
+        Assert.That(broker.Logs.Errors.Single(), Does.Contain("limits.maxTtl may not grow above 15m without a restart"));
+        Assert.That(await WriteAsync(broker), Is.EqualTo(StatusCode.OK), "the old policy is still in force");
+    }
+}
