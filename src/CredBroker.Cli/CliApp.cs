@@ -21,6 +21,7 @@ public static class CliApp
             AuditCommands.Create(),
             KeyCommands.Create(),
             PolicyCommands.Create(),
+            ApprovalCommands.Create(),
         };
         foreach (var option in GlobalOptions.All)
         {

@@ -7,11 +7,52 @@ namespace CredBroker.Cli.Commands;
 /// <summary><c>grant request</c> and <c>grant release</c>: what an agent (or a person standing in for one) does.</summary>
 public static class GrantCommands
 {
-    public static Command Create() => new("grant", "Request and release grants (role: agent)")
+    public static Command Create()
     {
-        Request(),
-        Release(),
-    };
+        var command = new Command("grant", "Request and release grants (role: agent); list live grants (role: operator)")
+        {
+            Request(),
+            Release(),
+            List(),
+        };
+        command.Aliases.Add("grants");
+        return command;
+    }
+
+    private static Command List()
+    {
+        var task = new Option<string?>("--task") { Description = "Only grants of this task" };
+        var workload = new Option<string?>("--workload") { Description = "Only grants of this workload (SPIFFE ID)" };
+        var tool = new Option<string?>("--tool") { Description = "Only grants that include this tool" };
+        var command = new Command("list", "Live grants (unexpired, not revoked), soonest to expire first (role: operator)") { task, workload, tool };
+        BrokerAction.Set(command, async (parse, client, output, cancellationToken) =>
+        {
+            var grants = await client.ListGrantsAsync(parse.GetValue(task), parse.GetValue(workload), parse.GetValue(tool), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<(string, object?)> Row(ListedGrant g) =>
+            [
+                ("grant_id", g.GrantId), ("task_id", g.TaskId), ("workload_id", g.WorkloadId), ("tools", g.Tools),
+                ("purpose", g.Purpose), ("owner", g.Owner), ("audience", g.Audience), ("issued_at", g.IssuedAt), ("expires_at", g.ExpiresAt),
+            ];
+            if (GlobalOptions.FormatOf(parse) == OutputFormat.Json)
+            {
+                ListPrinter.WriteJson(output, grants.Select(Row));
+            }
+            else if (grants.Count == 0)
+            {
+                await output.WriteLineAsync("no live grants").ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var g in grants)
+                {
+                    await output.WriteLineAsync($"{g.GrantId}  {g.TaskId}  {g.WorkloadId}  {string.Join(' ', g.Tools)}  expires {g.ExpiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}").ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 
     private static Command Request()
     {
