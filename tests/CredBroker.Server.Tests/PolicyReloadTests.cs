@@ -1,6 +1,10 @@
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
+using System.Security.Cryptography;
+using System.Text;
+using CredBroker.Core.Audit;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CredBroker.Server.Tests;
 
@@ -100,5 +104,42 @@ public sealed class PolicyReloadTests
 
         Assert.That(broker.Logs.Errors.Single(), Does.Contain("limits.maxTtl may not grow above 15m without a restart"));
         Assert.That(await WriteAsync(broker), Is.EqualTo(StatusCode.OK), "the old policy is still in force");
+    }
+
+    [Test]
+    public async Task Each_reload_taken_or_refused_is_one_audit_event_naming_the_file_and_its_hash()
+    {
+        await using var broker = await BrokerFixture.StartAsync(policy: Before, settings: FastCheck);
+        var path = Path.Combine(broker.Directory, "policy.yaml");
+        var feed = broker.Services.GetRequiredService<AuditFeed>();
+
+        async Task<List<AuditRecord>> PolicyEventsAsync()
+        {
+            var events = new List<AuditRecord>();
+            await foreach (var record in feed.ReadAsync(new AuditQuery(null, null, null, false, 0), CancellationToken.None))
+            {
+                if (record.Event.Kind.StartsWith("policy.", StringComparison.Ordinal))
+                {
+                    events.Add(record);
+                }
+            }
+
+            return events;
+        }
+
+        await ReplaceAsync(path, After);
+        await EventuallyAsync(async () => (await PolicyEventsAsync()).Count == 1, "the taken reload was never audited");
+        await ReplaceAsync(path, After.Replace("owner: team-support", "owner: team-support, colour: blue", StringComparison.Ordinal));
+        await EventuallyAsync(async () => (await PolicyEventsAsync()).Count == 2, "the refused reload was never audited");
+
+        var events = await PolicyEventsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(events[0].Event.Kind, Is.EqualTo(AuditKinds.PolicyReloaded));
+            Assert.That(events[0].Event.Evidence["path"], Is.EqualTo(path));
+            Assert.That(events[0].Event.Evidence["sha256"], Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(After)))));
+            Assert.That(events[1].Event.Kind, Is.EqualTo(AuditKinds.PolicyReloadRefused));
+            Assert.That(events[1].Event.Reason, Does.Contain("unknown key 'colour'"));
+        });
     }
 }

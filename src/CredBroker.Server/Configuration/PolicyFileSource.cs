@@ -46,9 +46,27 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
 
     public BrokerPolicy Current => current;
 
+    /// <summary>
+    /// Raised after a changed file was taken into force (<see cref="PolicyChange.Accepted"/>) or refused for
+    /// good, outside the reload lock; the audit trail listens (<see cref="PolicyReloadAudit"/>).
+    /// </summary>
+    public event Action<PolicyChange>? Changed;
+
     /// <summary>Reads the file and swaps the policy when it changed and loads; returns whether a new policy is in force.</summary>
     public bool Reload()
     {
+        var reloaded = ReloadUnderLock(out var change);
+        if (change is not null)
+        {
+            Changed?.Invoke(change);
+        }
+
+        return reloaded;
+    }
+
+    private bool ReloadUnderLock(out PolicyChange? change)
+    {
+        change = null;
         lock (gate)
         {
             string text;
@@ -88,6 +106,7 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
                 currentHash = hash;
                 refusedHash = null;
                 LogReloaded(Path, policy.Tools.Count, policy.Workloads.Count);
+                change = new PolicyChange(true, Path, Convert.ToHexStringLower(hash), $"{policy.Tools.Count} tools, {policy.Workloads.Count} workloads");
                 return true;
             }
             catch (PolicyLoadException e)
@@ -102,6 +121,7 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
 
                 refusedHash = hash;
                 LogRefused(Path, string.Join(Environment.NewLine, e.Problems));
+                change = new PolicyChange(false, Path, Convert.ToHexStringLower(hash), string.Join("; ", e.Problems));
                 return false;
             }
         }
@@ -161,6 +181,12 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
     private partial void LogUnreadable(string path, string problem);
 }
 
+/// <summary>A policy file change the broker took into force or refused.</summary>
+/// <param name="Accepted">True when the new policy is in force; false when it was refused and the old one stays.</param>
+/// <param name="Sha256">Hex SHA-256 of the file's text, to match the audit record with the file in version control.</param>
+/// <param name="Detail">What is in it (accepted) or its problems (refused).</param>
+public sealed record PolicyChange(bool Accepted, string Path, string Sha256, string Detail);
+
 /// <summary>Registers the reloading policy source.</summary>
 public static class PolicyFileRegistration
 {
@@ -172,5 +198,6 @@ public static class PolicyFileRegistration
         builder.Services.AddSingleton(sp => new PolicyFileSource(path, checkInterval, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyFileSource>>()));
         builder.Services.AddSingleton<IPolicySource>(sp => sp.GetRequiredService<PolicyFileSource>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyFileSource>());
+        builder.Services.AddHostedService<PolicyReloadAudit>();
     }
 }
