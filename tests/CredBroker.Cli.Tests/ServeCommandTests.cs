@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using CredBroker.Testing.Processes;
 
 namespace CredBroker.Cli.Tests;
 
@@ -14,8 +13,8 @@ public sealed class ServeCommandTests
     public async Task Serve_runs_a_broker_that_dev_identities_and_grants_work_against_and_stops_on_sigterm()
     {
         var directory = Directory.CreateTempSubdirectory("credbroker-serve-").FullName;
-        var grpc = $"http://127.0.0.1:{FreePort()}";
-        var http = $"http://127.0.0.1:{FreePort()}";
+        var grpc = $"http://127.0.0.1:{Loopback.FreePort()}";
+        var http = $"http://127.0.0.1:{Loopback.FreePort()}";
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             WorkingDirectory = directory,
@@ -36,8 +35,7 @@ public sealed class ServeCommandTests
         server.BeginErrorReadLine();
         try
         {
-            using var http1 = new HttpClient();
-            await WaitUntilHealthyAsync(http1, new Uri(http + "/healthz"), server, log);
+            await Loopback.WaitUntilHealthyAsync(new Uri(http + "/healthz"), () => server.HasExited, () => string.Join('\n', log));
 
             // Run from the same directory, so dev identity finds the key directory serve created.
             var identity = await RunInAsync(directory, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
@@ -114,35 +112,5 @@ public sealed class ServeCommandTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return new CliRun(process.ExitCode, await stdout, await stderr);
-    }
-
-    private static async Task WaitUntilHealthyAsync(HttpClient client, Uri health, Process server, System.Collections.Concurrent.ConcurrentQueue<string> log)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            Assert.That(server.HasExited, Is.False, () => "serve exited early:\n" + string.Join('\n', log));
-            try
-            {
-                using var response = await client.GetAsync(health, timeout.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100, timeout.Token);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using CredBroker.Testing.Broker;
+using CredBroker.Testing.Processes;
 
 namespace CredBroker.Samples.Tests;
 
@@ -19,11 +18,11 @@ public sealed class SamplesEndToEndTests
     [Test]
     public async Task The_agents_tool_call_succeeds_then_is_refused_after_the_orchestrator_revokes_the_task()
     {
-        var httpPort = FreePort();
+        var httpPort = Loopback.FreePort();
         await using var broker = await BrokerFixture.StartAsync(
             policy: Policy,
             settings: new Dictionary<string, string?> { ["CredBroker:HttpUrl"] = $"http://127.0.0.1:{httpPort}" });
-        var toolPort = FreePort();
+        var toolPort = Loopback.FreePort();
         var brokerAddress = broker.Address.ToString();
 
         await using var toolServer = SampleProcess.Start(
@@ -37,7 +36,7 @@ public sealed class SamplesEndToEndTests
                 ["CredBroker__Verifier__JwksUri"] = $"http://127.0.0.1:{httpPort}/.well-known/jwks.json",
             },
             "--urls", $"http://127.0.0.1:{toolPort}");
-        await WaitUntilServingAsync(new Uri($"http://127.0.0.1:{toolPort}/healthz"), toolServer);
+        await Loopback.WaitUntilHealthyAsync(new Uri($"http://127.0.0.1:{toolPort}/healthz"), () => toolServer.HasExited, () => toolServer.Output);
 
         var taskId = BrokerFixture.NewTaskId();
         await using var orchestrator = SampleProcess.Start(
@@ -64,36 +63,5 @@ public sealed class SamplesEndToEndTests
         Assert.That(calls[^1], Does.Match(@"^call \d+: (refused 401|no grant: FAILED_PRECONDITION)"), agent.Output);
         Assert.That(calls.Take(calls.Count - 1), Has.All.Contains(": ok 200"), "every call before the revocation succeeds");
         Assert.That(broker.Logs.Errors, Is.Empty);
-    }
-
-    private static async Task WaitUntilServingAsync(Uri health, SampleProcess server)
-    {
-        using var http = new HttpClient();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            Assert.That(server.HasExited, Is.False, () => "the tool server exited:\n" + server.Output);
-            try
-            {
-                using var response = await http.GetAsync(health, timeout.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100, timeout.Token);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
