@@ -17,10 +17,15 @@ public static class Credbroker
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args) =>
+        RunInAsync(null, environment, stdin, args);
+
+    /// <summary>Runs it from <paramref name="workingDirectory"/> (null: the test's), e.g. where a served broker keeps its keys.</summary>
+    public static async Task<CliRun> RunInAsync(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -68,6 +73,6 @@ public static class Credbroker
     public static Task<CliRun> RunAsync(params string[] args) => RunAsync(null, null, args);
 
     /// <summary>The dotnet host running these tests (set by <c>dotnet test</c>), else the one on PATH.</summary>
-    private static string DotnetHost() =>
+    internal static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 }

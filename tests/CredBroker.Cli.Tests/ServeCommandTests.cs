@@ -15,7 +15,7 @@ public sealed class ServeCommandTests
         var directory = Directory.CreateTempSubdirectory("credbroker-serve-").FullName;
         var grpc = $"http://127.0.0.1:{Loopback.FreePort()}";
         var http = $"http://127.0.0.1:{Loopback.FreePort()}";
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        var start = new ProcessStartInfo(Credbroker.DotnetHost())
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
@@ -38,7 +38,7 @@ public sealed class ServeCommandTests
             await Loopback.WaitUntilHealthyAsync(new Uri(http + "/healthz"), () => server.HasExited, () => string.Join('\n', log));
 
             // Run from the same directory, so dev identity finds the key directory serve created.
-            var identity = await RunInAsync(directory, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
+            var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
             Assert.That(identity.ExitCode, Is.Zero, identity.ToString());
 
             var grant = await Credbroker.RunAsync(
@@ -70,7 +70,7 @@ public sealed class ServeCommandTests
         var directory = Directory.CreateTempSubdirectory("credbroker-dev-").FullName;
         try
         {
-            var run = await RunInAsync(directory, "dev", "identity", "spiffe://dev.local/agents/support", "--CredBroker:PolicyFile=" + Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml"));
+            var run = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--CredBroker:PolicyFile=" + Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml"));
 
             Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
             Assert.That(run.Stderr, Does.Contain("dev identities are off").And.Contain("--dev"));
@@ -89,28 +89,5 @@ public sealed class ServeCommandTests
 
         Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
         Assert.That(run.Stderr, Does.Contain("'agents/support' is not a SPIFFE ID"));
-    }
-
-    private static async Task<CliRun> RunInAsync(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "credbroker.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -59,13 +59,7 @@ public static class KeyCommands
 
     private static Task<int> Run(ParseResult parse, Option<bool> dev, Func<SigningKeyRing, TextWriter, OutputFormat, int> body)
     {
-        var args = parse.UnmatchedTokens.ToList();
-        if (parse.GetValue(dev))
-        {
-            args.InsertRange(0, ["--environment", "Development"]);
-        }
-
-        using var app = BrokerHost.Build([.. args]);
+        using var app = BrokerHost.Build(ServeCommands.HostArgs(parse, dev));
         var ring = app.Services.GetRequiredService<SigningKeyRing>();
         return Task.FromResult(body(ring, parse.InvocationConfiguration.Output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table));
     }

@@ -82,7 +82,8 @@ public static class ServeCommands
         return new Command("dev", "Local development helpers") { identity };
     }
 
-    private static string[] HostArgs(ParseResult parse, Option<bool> dev)
+    /// <summary>The broker's configuration arguments: everything the command did not parse, with the Development environment first under <c>--dev</c>.</summary>
+    internal static string[] HostArgs(ParseResult parse, Option<bool> dev)
     {
         var rest = parse.UnmatchedTokens.ToList();
         if (parse.GetValue(dev))
