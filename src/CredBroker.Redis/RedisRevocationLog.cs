@@ -104,8 +104,22 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
     {
         ArgumentNullException.ThrowIfNull(signal);
 
-        // Pub/sub is a hint only: a lost message costs at most the feed's poll interval.
-        redis.GetSubscriber().Subscribe(RedisKeys.RevocationNotify(prefix), (_, _) => signal());
+        // Pub/sub is a hint only: a lost message, or a subscription that failed (Redis down or slow
+        // at start), costs at most the feed's poll interval. So subscribing never blocks the caller
+        // and never throws; the multiplexer keeps the handler and subscribes again on reconnect.
+        _ = SubscribeAsync(signal);
+    }
+
+    private async Task SubscribeAsync(Action signal)
+    {
+        try
+        {
+            await redis.GetSubscriber().SubscribeAsync(RedisKeys.RevocationNotify(prefix), (_, _) => signal()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            LogSubscribeFailed(e);
+        }
     }
 
     private static string Millis(TimeSpan? span) => span is { } s ? ((long)s.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty;
@@ -115,6 +129,9 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Redis revocation log unavailable during {Operation}; failing closed")]
     private partial void LogUnavailable(Exception error, string operation);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Could not subscribe to revocation notices; replicas fall back to reading the log every second until Redis resubscribes")]
+    private partial void LogSubscribeFailed(Exception error);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Redis dataset has no generation marker (new, wiped or replaced): every token issued before now is revoked")]
     private partial void LogNewGeneration();

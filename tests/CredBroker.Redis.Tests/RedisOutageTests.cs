@@ -1,4 +1,5 @@
 using CredBroker.Core.Grants;
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Testing.Redis;
 using NUnit.Framework;
@@ -80,5 +81,32 @@ public sealed class RedisOutageTests
         Assert.That(await store.InsertGrantAsync(Draft(revokedTask), requireOpenTask: false, default), Is.EqualTo(new GrantInsertResult.TaskRevoked(taskRevocation.RevokedAt)));
         Assert.That(await store.RevokeTaskAsync(revokedTask, "again", default), Is.EqualTo(new TaskRevocationResult(0, taskRevocation.RevokedAt, AlreadyRevoked: true)));
         Assert.That(await store.GetGrantStatusAsync(revokedGrant.TaskId, revokedGrant.GrantId, default), Is.EqualTo(new GrantStatus(GrantState.GrantRevoked, grantRevocation!.RevokedAt)));
+    }
+
+    [Test]
+    public async Task Revocation_notices_subscribed_while_Redis_is_down_arrive_once_it_is_up()
+    {
+        await using var server = await RedisServer.StartNewAsync();
+        await server.StopAsync();
+        await using var follower = await ConnectAsync(server.Endpoint);
+        var log = CreateRevocationLog(follower);
+        using var noticed = new SemaphoreSlim(0);
+
+        Assert.That(() => log.OnAppended(() => noticed.Release()), Throws.Nothing, "a hint that cannot be subscribed yet must not stop the caller");
+
+        await server.StartAsync();
+        await using var writer = await ConnectAsync(server.Endpoint);
+        var appender = CreateRevocationLog(writer);
+        var deadline = DateTime.UtcNow + Recovery;
+        while (DateTime.UtcNow < deadline && !await noticed.WaitAsync(TimeSpan.Zero))
+        {
+            await EventuallyAsync(async () => await appender.AppendAsync(new RevocationDraft(RevocationKind.Tool, "db.read", "test", null, TimeSpan.FromMinutes(1)), default), Recovery);
+            if (await noticed.WaitAsync(TimeSpan.FromMilliseconds(200)))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("no revocation notice reached the log that subscribed while Redis was down");
     }
 }

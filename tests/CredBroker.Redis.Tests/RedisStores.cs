@@ -16,6 +16,9 @@ internal static class RedisStores
             Options.Create(new StoreOptions { RevokedTaskRetention = retention ?? TimeSpan.FromDays(7) }),
             NullLogger<RedisBrokerStore>.Instance);
 
+    public static RedisRevocationLog CreateRevocationLog(IConnectionMultiplexer redis, string keyPrefix = "") =>
+        new(redis, Options.Create(new RedisStoreOptions { KeyPrefix = keyPrefix }), NullLogger<RedisRevocationLog>.Instance);
+
     public static Task<IConnectionMultiplexer> ConnectAsync(string endpoint) =>
         RedisConnection.ConnectAsync(new RedisStoreOptions { Configuration = endpoint });
 

@@ -26,7 +26,10 @@ public interface IRevocationLog
     /// </summary>
     ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken);
 
-    /// <summary>Calls <paramref name="signal"/> when a rule may have been appended (by any replica); a hint to read now.</summary>
+    /// <summary>
+    /// Calls <paramref name="signal"/> when a rule may have been appended (by any replica); a hint to
+    /// read now. Returns at once and never throws: readers poll as well, so a missed hint costs latency only.
+    /// </summary>
     void OnAppended(Action signal);
 
     /// <summary>Forgets expired rules and trims the log before <paramref name="horizon"/>, re-appending rules still in force first.</summary>
