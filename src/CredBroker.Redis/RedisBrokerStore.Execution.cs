@@ -45,6 +45,6 @@ public sealed partial class RedisBrokerStore
     [LoggerMessage(EventId = 9103, Level = LogLevel.Information, Message = "Redis connection to {Endpoint} restored")]
     private partial void LogConnectionRestored(System.Net.EndPoint? endpoint);
 
-    [LoggerMessage(EventId = 9104, Level = LogLevel.Debug, Message = "Redis housekeeping skipped; the grant index keeps its longer expiry")]
+    [LoggerMessage(EventId = 9104, Level = LogLevel.Debug, Message = "Redis housekeeping skipped; the entry expires by itself")]
     private partial void LogHousekeepingSkipped(Exception error);
 }

@@ -17,7 +17,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
 {
     /// <summary>
     /// Covers the time between writing the grant index and the script stamping <c>iat</c>, so the
-    /// index never expires before its grant even if the exact expiry set afterwards is lost.
+    /// index never expires before its grant. Costs an index entry at most this long past its grant.
     /// </summary>
     private static readonly TimeSpan IndexSlack = TimeSpan.FromMinutes(1);
 
@@ -53,16 +53,21 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         ArgumentNullException.ThrowIfNull(draft);
         var ttlSeconds = Math.Max(1, (long)draft.Ttl.TotalSeconds); // as GrantDraft.Stamp
         var index = RedisKeys.GrantIndex(prefix, draft.GrantId);
+        // An upper bound of the grant's exp, for the two indexes outside the task's slot: they may
+        // outlive the grant by the slack, never the other way round.
+        var indexLifetime = TimeSpan.FromSeconds(ttlSeconds) + IndexSlack;
         var reply = await RunAsync("insert grant", draft.TaskId, async db =>
         {
-            // The index goes first and must succeed: a grant that could not be found by its id could
-            // not be revoked by it. Its lifetime is an upper bound here and made exact below.
-            await db.StringSetAsync(index, draft.TaskId, TimeSpan.FromSeconds(ttlSeconds) + IndexSlack, When.Always).ConfigureAwait(false);
-            return await db.ScriptEvaluateAsync(RedisScripts.InsertGrant, new
+            // One round trip: the three commands go out together and Redis runs them in order. The
+            // index must succeed as well as the insert: a grant that could not be found by its id
+            // could not be revoked by it, so a failure of any of them issues no token (invariant 1).
+            var indexed = db.StringSetAsync(index, draft.TaskId, indexLifetime, When.Always);
+            var inserted = db.ScriptEvaluateAsync(RedisScripts.InsertGrant, new
             {
                 taskRevoked = RedisKeys.TaskRevoked(prefix, draft.TaskId),
-                grant = RedisKeys.Grant(prefix, draft.TaskId, draft.GrantId),
+                records = RedisKeys.GrantRecords(prefix, draft.TaskId),
                 taskGrants = RedisKeys.TaskGrants(prefix, draft.TaskId),
+                revokedGrants = RedisKeys.RevokedGrants(prefix, draft.TaskId),
                 task = RedisKeys.Task(prefix, draft.TaskId),
                 requireOpen = requireOpenTask ? "1" : "0",
                 retentionMs = ((long)storeOptions.RevokedTaskRetention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
@@ -74,7 +79,16 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 tools = GrantFields.JoinTools(draft.Tools),
                 audience = draft.Audience,
                 ttlSeconds,
-            }).ConfigureAwait(false);
+            });
+            // Listed for operators (ListGrants); GT keeps the task's latest bound.
+            var listed = db.ScriptEvaluateAsync(RedisScripts.TrackLiveTask, new
+            {
+                liveTasks = RedisKeys.LiveTasks(prefix),
+                taskId = draft.TaskId,
+                lifetimeMs = (long)indexLifetime.TotalMilliseconds,
+            });
+            await Task.WhenAll(indexed, inserted, listed).ConfigureAwait(false);
+            return await inserted.ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
         var values = (RedisResult[])reply!;
@@ -99,10 +113,6 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
             throw new InvalidOperationException($"insert-grant stored exp {(long)values[2]} but GrantDraft.Stamp gives {grant.ExpiresAt.ToUnixTimeSeconds()}");
         }
 
-        Forget(db => db.KeyExpireAsync(index, grant.ExpiresAt.UtcDateTime, CommandFlags.FireAndForget));
-
-        // Listed for operators; a failure here is UNAVAILABLE like any other, so no unlisted token is handed out.
-        await RunAsync("index grant", draft.GrantId, db => db.SortedSetAddAsync(RedisKeys.LiveGrants(prefix), grant.GrantId, grant.ExpiresAt.ToUnixTimeMilliseconds()), cancellationToken).ConfigureAwait(false);
         return new GrantInsertResult.Inserted(grant);
     }
 
@@ -129,8 +139,11 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
             var taskId = (string?)await db.StringGetAsync(RedisKeys.GrantIndex(prefix, grantId)).ConfigureAwait(false);
             return taskId is null ? null : await db.ScriptEvaluateAsync(RedisScripts.FindGrant, new
             {
-                grant = RedisKeys.Grant(prefix, taskId, grantId),
+                records = RedisKeys.GrantRecords(prefix, taskId),
+                task = RedisKeys.Task(prefix, taskId),
                 taskRevoked = RedisKeys.TaskRevoked(prefix, taskId),
+                grantId,
+                taskId,
             }).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
@@ -154,9 +167,12 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
             var taskId = (string?)await db.StringGetAsync(RedisKeys.GrantIndex(prefix, grantId)).ConfigureAwait(false);
             return taskId is null ? null : await db.ScriptEvaluateAsync(RedisScripts.RevokeGrant, new
             {
-                grant = RedisKeys.Grant(prefix, taskId, grantId),
+                records = RedisKeys.GrantRecords(prefix, taskId),
                 taskGrants = RedisKeys.TaskGrants(prefix, taskId),
+                revokedGrants = RedisKeys.RevokedGrants(prefix, taskId),
+                task = RedisKeys.Task(prefix, taskId),
                 grantId,
+                taskId,
                 reason = reason ?? string.Empty,
             }).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
@@ -177,7 +193,8 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         var reply = await RunAsync("grant status", grantId, db => db.ScriptEvaluateAsync(RedisScripts.GrantStatus, new
         {
             taskRevoked = RedisKeys.TaskRevoked(prefix, taskId),
-            grant = RedisKeys.Grant(prefix, taskId, grantId),
+            records = RedisKeys.GrantRecords(prefix, taskId),
+            grantId,
         }), cancellationToken).ConfigureAwait(false);
 
         var values = (RedisResult[])reply!;

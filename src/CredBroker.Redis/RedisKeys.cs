@@ -5,7 +5,7 @@ namespace CredBroker.Redis;
 /// <summary>
 /// The only place Redis key names are built. Every key of one task carries the hash tag
 /// <c>{t:&lt;task&gt;}</c>, so each script touches a single cluster slot and check-and-insert stays
-/// one atomic step on Redis Cluster too (invariant 2). Only the grant index lives elsewhere.
+/// one atomic step on Redis Cluster too (invariant 2). Only the grant index and the live-task index live elsewhere.
 /// Each method takes the key prefix of <see cref="RedisStoreOptions.KeyPrefix"/>.
 /// </summary>
 public static class RedisKeys
@@ -13,23 +13,33 @@ public static class RedisKeys
     /// <summary>The hash tag shared by every key of the task.</summary>
     public static string TaskTag(string taskId) => "{t:" + taskId + "}";
 
-    /// <summary>Hash: the grant record (fields in <see cref="GrantFields"/>), expiring at the grant's <c>exp</c>.</summary>
-    public static RedisKey Grant(string prefix, string taskId, string grantId) => prefix + TaskTag(taskId) + ":g:" + grantId;
+    /// <summary>
+    /// Hash: the task's grant records, one field per grant: <c>&lt;grant id&gt;</c> holds "iat exp tool tool ..."
+    /// (unix seconds); <c>&lt;grant id&gt;:x</c> the grant's owner, purpose and audience as JSON when they differ
+    /// from the task's; <c>&lt;grant id&gt;:r</c> "revoked_at_ms reason". Expires with the task's latest grant.
+    /// </summary>
+    public static RedisKey GrantRecords(string prefix, string taskId) => prefix + TaskTag(taskId) + ":gr";
 
     /// <summary>Sorted set: the task's grant ids that are not individually revoked, scored by <c>exp</c> in unix ms.</summary>
     public static RedisKey TaskGrants(string prefix, string taskId) => prefix + TaskTag(taskId) + ":grants";
 
+    /// <summary>Sorted set: the task's individually revoked grant ids, scored by <c>exp</c>, so their records are forgotten then.</summary>
+    public static RedisKey RevokedGrants(string prefix, string taskId) => prefix + TaskTag(taskId) + ":gone";
+
     /// <summary>Hash <c>at</c> (unix ms), <c>reason</c>: present while the task revocation must be remembered.</summary>
     public static RedisKey TaskRevoked(string prefix, string taskId) => prefix + TaskTag(taskId) + ":revoked";
 
-    /// <summary>Hash: the task's fence (workload, owner, purpose, tools, opened, opened_at, deadline), by OpenTask or first use.</summary>
+    /// <summary>Hash: the task's fence (workload, owner, purpose, tools, opened, opened_at, deadline), by OpenTask or first use, and the audience of its first grant.</summary>
     public static RedisKey Task(string prefix, string taskId) => prefix + TaskTag(taskId) + ":task";
 
     /// <summary>String: the task id of a grant, so a grant can be found by its id alone. Lives in its own slot.</summary>
     public static RedisKey GrantIndex(string prefix, string grantId) => prefix + "gi:" + grantId;
 
-    /// <summary>Sorted set: every issued grant id scored by its <c>exp</c> (unix ms), for ListGrants. Its own slot; entries past exp are dropped as it is read.</summary>
-    public static RedisKey LiveGrants(string prefix) => prefix + "grants:live";
+    /// <summary>
+    /// Sorted set: task ids that may hold live grants, scored by an upper bound of their latest grant's
+    /// <c>exp</c> (unix ms), for ListGrants. Its own slot; entries past their score are dropped as it is read.
+    /// </summary>
+    public static RedisKey LiveTasks(string prefix) => prefix + "tasks:live";
 
     /// <summary>Hash: an approval (fields in <c>Scripts/change-approval.lua</c>), in its own slot, kept an hour past its expiry.</summary>
     public static RedisKey Approval(string prefix, string approvalId) => prefix + "{a:" + approvalId + "}:approval";

@@ -37,7 +37,11 @@ internal static class RedisScripts
 
     public static LuaScript AnomalyCount { get; } = Load("anomaly-count");
 
-    public static LuaScript ListGrants { get; } = Load("list-grants");
+    public static LuaScript ListExpiring { get; } = Load("list-expiring");
+
+    public static LuaScript ListTaskGrants { get; } = Load("list-task-grants");
+
+    public static LuaScript TrackLiveTask { get; } = Load("track-live-task");
 
     public static LuaScript CreateApproval { get; } = Load("create-approval");
 

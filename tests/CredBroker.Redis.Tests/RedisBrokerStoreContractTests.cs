@@ -18,7 +18,10 @@ public sealed class RedisBrokerStoreContractTests : BrokerStoreContract
     [OneTimeTearDown]
     public async Task Disconnect() => await redis.DisposeAsync();
 
-    protected override Task<IBrokerStore> CreateStoreAsync() => Task.FromResult<IBrokerStore>(RedisStores.Create(redis));
+    // Each test gets its own key prefix: listings walk every live task under the prefix, and other
+    // test projects leave theirs on the shared Redis.
+    protected override Task<IBrokerStore> CreateStoreAsync() =>
+        Task.FromResult<IBrokerStore>(RedisStores.Create(redis, keyPrefix: $"contract-{Guid.NewGuid():N}:"));
 
     protected override async Task PassAsync(DateTimeOffset instant)
     {

@@ -35,46 +35,78 @@ public sealed class RedisKeyLayoutTests
         var keys = await KeysAsync("*" + taskId + "*");
 
         var tag = RedisKeys.TaskTag(taskId);
-        Assert.That(keys, Is.EquivalentTo(new[] { $"{tag}:g:{kept.GrantId}", $"{tag}:g:{released.GrantId}", $"{tag}:grants", $"{tag}:revoked", $"{tag}:task" }));
+        Assert.That(keys, Is.EquivalentTo(new[] { $"{tag}:gr", $"{tag}:grants", $"{tag}:gone", $"{tag}:revoked", $"{tag}:task" }));
         Assert.That(keys.Select(k => redis.HashSlot(k)).Distinct().Count(), Is.EqualTo(1));
         Assert.That((string?)await db.StringGetAsync($"gi:{kept.GrantId}"), Is.EqualTo(taskId));
     }
 
     [Test]
-    public async Task Grant_record_holds_unix_ms_times_and_expires_at_its_exp()
+    public async Task Grant_record_is_one_field_of_its_task_holding_unix_seconds_and_tools()
     {
         using var store = Create(redis);
         var grant = await InsertAsync(store, Draft(NewTaskId(), TimeSpan.FromMinutes(5)));
-        var record = RedisKeys.Grant(string.Empty, grant.TaskId, grant.GrantId);
+        var records = RedisKeys.GrantRecords(string.Empty, grant.TaskId);
 
-        var fields = (await db.HashGetAllAsync(record)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
-        var pttl = await db.KeyTimeToLiveAsync(record);
-        var now = await store.GetTimeAsync(default);
+        var fields = (await db.HashGetAllAsync(records)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
 
-        Assert.That(fields["iat"], Is.EqualTo(grant.IssuedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.That(fields["exp"], Is.EqualTo(grant.ExpiresAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.That(fields["tools"], Is.EqualTo("github.issues.read db.read"));
-        Assert.That(await db.KeyExpireTimeAsync(record), Is.EqualTo(grant.ExpiresAt.UtcDateTime));
-        Assert.That(pttl, Is.EqualTo(grant.ExpiresAt - now).Within(TimeSpan.FromSeconds(1)));
+        Assert.That(fields, Is.EqualTo(new Dictionary<string, string>
+        {
+            [grant.GrantId] = FormattableString.Invariant($"{grant.IssuedAt.ToUnixTimeSeconds()} {grant.ExpiresAt.ToUnixTimeSeconds()} github.issues.read db.read"),
+        }));
+        Assert.That(await db.HashGetAsync(RedisKeys.Task(string.Empty, grant.TaskId), "aud"), Is.EqualTo((RedisValue)grant.Audience), "the audience is kept once, on the task");
+        Assert.That(await db.KeyExpireTimeAsync(records), Is.EqualTo(grant.ExpiresAt.UtcDateTime));
         Assert.That(await db.KeyExpireTimeAsync(RedisKeys.TaskGrants(string.Empty, grant.TaskId)), Is.EqualTo(grant.ExpiresAt.UtcDateTime));
     }
 
     [Test]
-    public async Task Grant_index_expires_with_its_grant()
+    public async Task A_grant_whose_purpose_or_audience_differs_from_its_tasks_keeps_its_own()
+    {
+        using var store = Create(redis);
+        var taskId = NewTaskId();
+        var first = await InsertAsync(store, Draft(taskId));
+        var other = await InsertAsync(store, Draft(taskId) with { Purpose = "follow-up", Audience = "https://other.example.org" });
+
+        var found = await store.FindGrantAsync(other.GrantId, default);
+        var listed = await store.ListGrantsAsync(new Core.Grants.GrantFilter(taskId, null, null), 10, null, default);
+
+        Assert.That((found!.Grant.Purpose, found.Grant.Audience, found.Grant.Owner), Is.EqualTo(("follow-up", "https://other.example.org", first.Owner)));
+        Assert.That((await store.FindGrantAsync(first.GrantId, default))!.Grant.Purpose, Is.EqualTo(first.Purpose));
+        Assert.That(listed.Grants.Single(g => g.GrantId == other.GrantId).Purpose, Is.EqualTo("follow-up"));
+        Assert.That(await db.HashExistsAsync(RedisKeys.GrantRecords(string.Empty, taskId), first.GrantId + ":x"), Is.False, "a grant like its task stores nothing extra");
+    }
+
+    [Test]
+    public async Task Grant_index_expires_within_a_minute_after_its_grant()
     {
         using var store = Create(redis);
         var grant = await InsertAsync(store, Draft(NewTaskId(), TimeSpan.FromMinutes(5)));
-        var index = RedisKeys.GrantIndex(string.Empty, grant.GrantId);
 
-        // The exact expiry is set fire-and-forget after the insert; give it a moment to land.
-        DateTime? expiry = null;
-        for (var i = 0; i < 20 && expiry != grant.ExpiresAt.UtcDateTime; i++)
+        var expiry = await db.KeyExpireTimeAsync(RedisKeys.GrantIndex(string.Empty, grant.GrantId));
+
+        Assert.That(expiry, Is.GreaterThanOrEqualTo(grant.ExpiresAt.UtcDateTime));
+        Assert.That(expiry, Is.LessThanOrEqualTo(grant.ExpiresAt.UtcDateTime + TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1)));
+    }
+
+    [Test]
+    public async Task Expired_grants_are_forgotten_by_the_next_insert_of_their_task()
+    {
+        using var store = Create(redis);
+        var taskId = NewTaskId();
+        var shortLived = await InsertAsync(store, Draft(taskId, TimeSpan.FromSeconds(1)));
+        var revoked = await InsertAsync(store, Draft(taskId, TimeSpan.FromSeconds(1)));
+        await store.RevokeGrantAsync(revoked.GrantId, "operator", default);
+        var records = RedisKeys.GrantRecords(string.Empty, taskId);
+        Assert.That(await db.HashLengthAsync(records), Is.EqualTo(3), "two records and one revocation");
+
+        while (await store.GetTimeAsync(default) < shortLived.ExpiresAt)
         {
-            expiry = await db.KeyExpireTimeAsync(index);
-            await Task.Delay(25);
+            await Task.Delay(100);
         }
 
-        Assert.That(expiry, Is.EqualTo(grant.ExpiresAt.UtcDateTime));
+        var kept = await InsertAsync(store, Draft(taskId));
+
+        var fields = (await db.HashKeysAsync(records)).Select(f => (string)f!).ToList();
+        Assert.That(fields, Is.EqualTo(new[] { kept.GrantId }));
     }
 
     [Test]
@@ -104,8 +136,8 @@ public sealed class RedisKeyLayoutTests
         Assert.That(keys, Is.EquivalentTo(new[]
         {
             prefix + "gi:" + grant.GrantId,
-            prefix + "grants:live",
-            prefix + RedisKeys.TaskTag(grant.TaskId) + ":g:" + grant.GrantId,
+            prefix + "tasks:live",
+            prefix + RedisKeys.TaskTag(grant.TaskId) + ":gr",
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":grants",
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":revoked",
             prefix + RedisKeys.TaskTag(grant.TaskId) + ":task",
@@ -119,7 +151,7 @@ public sealed class RedisKeyLayoutTests
         using var store = Create(redis);
         var grant = await InsertAsync(store, Draft(NewTaskId()));
 
-        await db.KeyDeleteAsync(RedisKeys.Grant(string.Empty, grant.TaskId, grant.GrantId));
+        await db.HashDeleteAsync(RedisKeys.GrantRecords(string.Empty, grant.TaskId), grant.GrantId);
 
         Assert.That(await store.GetGrantStatusAsync(grant.TaskId, grant.GrantId, default), Is.EqualTo(Core.Storage.GrantStatus.Unknown));
         Assert.That(await store.FindGrantAsync(grant.GrantId, default), Is.Null);

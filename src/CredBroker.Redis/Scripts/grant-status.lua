@@ -7,16 +7,16 @@ if taskAt then
     return {'task', taskAt}
 end
 
-local f = redis.call('HMGET', @grant, 'exp', 'revoked_at')
+local f = redis.call('HMGET', @records, @grantId, @grantId .. ':r')
 local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
-if not f[1] or tonumber(f[1]) <= nowMs then
+-- A token is dead at exp itself; the record is "iat exp tools" in seconds.
+if not f[1] or tonumber(string.match(f[1], '^%d+ (%d+)')) <= tonumber(time[1]) then
     return {'unknown'}
 end
 
 if f[2] then
-    return {'grant', f[2]}
+    return {'grant', string.match(f[2], '^(%d+)')}
 end
 
 return {'active'}

@@ -22,7 +22,7 @@ if not task[1] then
     end
     -- First use claims the task for this workload.
     redis.call('HSET', @task, 'workload', @workloadId, 'owner', @owner, 'purpose', @purpose,
-        'tools', '', 'opened', '0', 'opened_at', fmt(nowMs))
+        'aud', @audience, 'tools', '', 'opened', '0', 'opened_at', fmt(nowMs))
 elseif task[1] ~= @workloadId then
     return {3, task[1]}
 elseif task[4] == '1' then
@@ -45,27 +45,39 @@ if deadlineMs ~= '' and math.floor(tonumber(deadlineMs) / 1000) < exp then
     exp = math.floor(tonumber(deadlineMs) / 1000)
 end
 
-local iatMs = fmt(iat * 1000)
-local expMs = fmt(exp * 1000)
-
-redis.call('HSET', @grant,
-    'task', @taskId, 'workload', @workloadId, 'owner', @owner, 'purpose', @purpose,
-    'tools', @tools, 'aud', @audience, 'iat', iatMs, 'exp', expMs)
--- The record lives exactly as long as its token; a missing record reads as inactive.
-redis.call('PEXPIREAT', @grant, expMs)
-
-redis.call('ZADD', @taskGrants, expMs, @grantId)
-redis.call('ZREMRANGEBYSCORE', @taskGrants, '-inf', fmt(nowMs))
-local last = redis.call('ZRANGE', @taskGrants, -1, -1, 'WITHSCORES')
-if last[2] then
-    -- Scores come back as printed doubles; reformat as an integer for PEXPIREAT.
-    redis.call('PEXPIREAT', @taskGrants, fmt(tonumber(last[2])))
+-- The record is one field of the task's record hash: "iat exp tool tool ..." in seconds. Workload,
+-- owner, purpose and audience are the task's; a grant whose owner, purpose or audience differ from
+-- the task's (a policy reload, another purpose) keeps them in a second field. Keeping one key per
+-- task, not per grant, is what holds Redis memory per live grant down.
+redis.call('HSETNX', @task, 'aud', @audience)
+local shared = redis.call('HMGET', @task, 'owner', 'purpose', 'aud')
+redis.call('HSET', @records, @grantId, fmt(iat) .. ' ' .. fmt(exp) .. ' ' .. @tools)
+if shared[1] ~= @owner or shared[2] ~= @purpose or shared[3] ~= @audience then
+    redis.call('HSET', @records, @grantId .. ':x', cjson.encode({owner = @owner, purpose = @purpose, aud = @audience}))
 end
+
+-- Forget a bounded number of expired grants on the way (a missing record reads as inactive anyway).
+local forget = function(set)
+    local gone = redis.call('ZRANGEBYSCORE', set, '-inf', fmt(nowMs), 'LIMIT', 0, 64)
+    for _, id in ipairs(gone) do
+        redis.call('HDEL', @records, id, id .. ':x', id .. ':r')
+        redis.call('ZREM', set, id)
+    end
+end
+forget(@taskGrants)
+forget(@revokedGrants)
+
+redis.call('ZADD', @taskGrants, fmt(exp * 1000), @grantId)
+-- Each key lives exactly as long as the latest grant it holds, never shortened.
+local keepUntil = function(key, ms)
+    if redis.call('PEXPIRETIME', key) < ms then
+        redis.call('PEXPIREAT', key, fmt(ms))
+    end
+end
+keepUntil(@taskGrants, exp * 1000)
+keepUntil(@records, exp * 1000)
 
 -- The fence is remembered at least the retention beyond this grant, never shortened.
-local keep = exp * 1000 + tonumber(@retentionMs)
-if redis.call('PEXPIRETIME', @task) < keep then
-    redis.call('PEXPIREAT', @task, fmt(keep))
-end
+keepUntil(@task, exp * 1000 + tonumber(@retentionMs))
 
 return {1, iat, exp, deadlineMs}

@@ -1,6 +1,6 @@
--- Candidates for one ListGrants page from the live-grant index (score: exp in unix ms), after the
--- cursor (afterExp, afterId) in (exp, grant id) order. Drops entries past their exp on the way.
--- Returns {id1, exp1, id2, exp2, ...}, at most @limit pairs; the caller reads and filters the records.
+-- Candidates for one page from an index sorted by expiry (live tasks, pending approvals; score: unix
+-- ms), after the cursor (afterExp, afterId) in (score, id) order. Drops entries past their score on the way.
+-- Returns {id1, score1, id2, score2, ...}, at most @limit pairs; the caller reads and filters what they name.
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
