@@ -22,7 +22,7 @@ public sealed class AuditSinkTests
         await using var a = await BrokerFixture.StartAsync(redis, redisKeyPrefix: prefix);
         await using var b = await BrokerFixture.StartAsync(redis, directory: null, redisKeyPrefix: prefix);
 
-        var calls = Enumerable.Range(0, 20).Select(async i =>
+        var calls = Enumerable.Range(0, 100).Select(async i =>
         {
             var on = i % 2 == 0 ? a : b;
             await on.Grants.RequestGrantAsync(Request(BrokerFixture.NewTaskId()), on.As(TestPolicy.Support));
@@ -33,7 +33,7 @@ public sealed class AuditSinkTests
         var seenByB = await ReadAllAsync(b);
         Assert.Multiple(() =>
         {
-            Assert.That(events.Count(e => e.Kind == AuditKinds.GrantIssued), Is.EqualTo(20));
+            Assert.That(events.Count(e => e.Kind == AuditKinds.GrantIssued), Is.EqualTo(100));
             Assert.That(events.Select(e => e.Seq), Is.EqualTo(Enumerable.Range(1, events.Count).Select(i => (long)i)));
             Assert.That(AuditChain.Verify(events), Is.Null);
             Assert.That(seenByB.Select(e => e.Hash), Is.EqualTo(events.Select(e => e.Hash)));
