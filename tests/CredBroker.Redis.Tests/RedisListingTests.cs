@@ -54,6 +54,28 @@ public sealed class RedisListingTests
         Assert.That(seen, Is.Unique);
     }
 
+    [TestCase(10)]
+    [TestCase(50)]
+    public async Task A_filter_that_leaves_out_most_of_a_big_task_still_finds_the_rest(int pageSize)
+    {
+        var expected = new List<string>();
+        foreach (var taskId in new[] { NewTaskId(), NewTaskId() })
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                var grant = await InsertAsync(store, Draft(taskId) with { Tools = i % 10 == 0 ? ["db.write"] : ["db.read"] });
+                if (i % 10 == 0)
+                {
+                    expected.Add(grant.GrantId);
+                }
+            }
+        }
+
+        var seen = await ListAllAsync(new GrantFilter(null, null, "db.write"), pageSize);
+
+        Assert.That(seen, Is.EquivalentTo(expected));
+    }
+
     [Test]
     public async Task A_big_task_is_listed_a_page_at_a_time_in_expiry_order()
     {
