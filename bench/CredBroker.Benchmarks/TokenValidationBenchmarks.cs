@@ -8,7 +8,8 @@ namespace CredBroker.Benchmarks;
 /// <summary>
 /// Core's <see cref="AccessTokenValidator"/> alone (what Introspect and the verifier both run) against
 /// the raw ES256 verification inside it; <see cref="VerifierBenchmarks"/> measures the whole verifier.
-/// It keeps no validated-token cache, so a token seen before costs what a new one does.
+/// It keeps no validated-token cache (that is the verifier's, measured in <see cref="VerifierBenchmarks"/>),
+/// so here a token seen before costs what a new one does.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "BenchmarkDotNet releases it in [GlobalCleanup]")]
 public class TokenValidationBenchmarks

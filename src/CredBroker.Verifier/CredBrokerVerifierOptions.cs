@@ -45,6 +45,13 @@ public sealed class CredBrokerVerifierOptions
     public TimeSpan IntrospectTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
+    /// How many validated tokens are remembered (by SHA-256 of the token, until its <c>exp</c>), so a token seen
+    /// again skips the ES256 signature check; key, lifetime, scope and revocation are still checked on every call.
+    /// Least recently used go first when full. 0 turns the cache off. Default: 10,000; at most 1,000,000.
+    /// </summary>
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
+
+    /// <summary>
     /// Returns this tool server's identity token (a JWT-SVID or OIDC token the broker trusts, for a workload
     /// with role <c>tool</c>); called for every call to the broker, so it may rotate. Required.
     /// </summary>

@@ -8,6 +8,9 @@ public sealed class CredBrokerVerifierOptionsValidator : IValidateOptions<CredBr
 {
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
 
+    /// <summary>Each entry holds a token's claims (well under 1 KB); a million is already a gigabyte.</summary>
+    private const int MaxValidatedTokenCacheSize = 1_000_000;
+
     public ValidateOptionsResult Validate(string? name, CredBrokerVerifierOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -56,6 +59,11 @@ public sealed class CredBrokerVerifierOptionsValidator : IValidateOptions<CredBr
         if (options.IntrospectTimeout <= TimeSpan.Zero)
         {
             errors.Add("IntrospectTimeout: must be positive");
+        }
+
+        if (options.ValidatedTokenCacheSize is < 0 or > MaxValidatedTokenCacheSize)
+        {
+            errors.Add($"ValidatedTokenCacheSize: must be between 0 (no cache) and {MaxValidatedTokenCacheSize} entries");
         }
 
         if (!Enum.IsDefined(options.WhenStale))

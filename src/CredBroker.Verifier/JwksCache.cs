@@ -39,6 +39,9 @@ public sealed class JwksCache : IIssuerKeys, IDisposable
 
     public ValueTask<IssuerKey?> FindAsync(string kid, CancellationToken cancellationToken) => keys.FindAsync(kid, cancellationToken);
 
+    /// <summary>The key held now under <paramref name="kid"/>, without fetching; null once the JWKS no longer publishes it.</summary>
+    public IssuerKey? Held(string kid) => keys.Held(kid);
+
     public void Dispose() => keys.Dispose();
 
     /// <summary>The JWKS over HTTP(S), read with a size cap; redirects are not followed by the caller's choice of handler.</summary>

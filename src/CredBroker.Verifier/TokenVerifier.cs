@@ -14,22 +14,30 @@ namespace CredBroker.Verifier;
 /// own <see cref="AccessTokenValidator"/>: ES256, <c>at+jwt</c>, exact <c>kid</c> from the JWKS,
 /// <c>iss</c>, this server's <c>aud</c>, <c>exp</c>/<c>nbf</c> with small skew), the tool in <c>scope</c>,
 /// then the local revocation cache. A stale cache fails closed, or asks the broker's <c>Introspect</c>
-/// when so configured.
+/// when so configured. A token validated before is found in the <see cref="ValidatedTokenCache"/> and
+/// skips only the signature and claim checks: its key must still be the one the JWKS holds, its
+/// lifetime is judged again, and scope, revocation and staleness are checked on every call as for a new one.
 /// </summary>
 public sealed partial class TokenVerifier
 {
     private readonly AccessTokenValidator validator;
+    private readonly JwksCache keys;
+    private readonly ValidatedTokenCache validated;
+    private readonly VerifierMetrics metrics;
     private readonly RevocationCache revocations;
     private readonly BrokerConnection broker;
     private readonly CredBrokerVerifierOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<TokenVerifier> logger;
 
-    public TokenVerifier(JwksCache keys, RevocationCache revocations, BrokerConnection broker, IOptions<CredBrokerVerifierOptions> options, TimeProvider time, ILogger<TokenVerifier> logger)
+    public TokenVerifier(JwksCache keys, ValidatedTokenCache validated, RevocationCache revocations, BrokerConnection broker, VerifierMetrics metrics, IOptions<CredBrokerVerifierOptions> options, TimeProvider time, ILogger<TokenVerifier> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options.Value;
         validator = new AccessTokenValidator(this.options.Issuer!, keys, this.options.Audience, this.options.ClockSkew, time);
+        this.keys = keys;
+        this.validated = validated;
+        this.metrics = metrics;
         this.revocations = revocations;
         this.broker = broker;
         this.time = time;
@@ -48,7 +56,7 @@ public sealed partial class TokenVerifier
 
     private async Task<TokenVerification> VerifyAsync(string? token, string? tool, CancellationToken cancellationToken)
     {
-        var validation = await validator.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
+        var validation = await ValidateTokenAsync(token, cancellationToken).ConfigureAwait(false);
         if (validation.Claims is not { } claims)
         {
             LogRefused(validation.Reason!.Value, validation.Failure!);
@@ -79,6 +87,35 @@ public sealed partial class TokenVerifier
         }
 
         return await IntrospectAsync(token!, claims, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Signature and claims: from the cache when this exact token text validated before under a key still held, else in full.</summary>
+    private async ValueTask<AccessTokenValidation> ValidateTokenAsync(string? token, CancellationToken cancellationToken)
+    {
+        // Empty and oversized tokens are refused by the validator before any work; hashing them first would be work for nothing.
+        if (!validated.Enabled || string.IsNullOrEmpty(token) || token.Length > AccessTokenValidator.MaxTokenLength)
+        {
+            return await validator.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
+        }
+
+        var digest = TokenDigest.Of(token);
+        // The very key object that verified it, not just its kid: a key withdrawn from the JWKS (or any refetch
+        // of it) sends the token through full validation again, which answers as it would for a new token.
+        if (validated.TryGet(digest, out var known) && ReferenceEquals(keys.Held(known.KeyId!), known.Key))
+        {
+            metrics.TokenCacheHit();
+            // exp and nbf against the clock now, with the same skew and refusal as the validator's.
+            return validator.CheckLifetime(known.Claims!) ?? known;
+        }
+
+        metrics.TokenCacheMiss();
+        var validation = await validator.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
+        if (validation.IsValid)
+        {
+            validated.Add(digest, validation);
+        }
+
+        return validation;
     }
 
     private async Task<TokenVerification> IntrospectAsync(string token, AccessTokenClaims claims, CancellationToken cancellationToken)

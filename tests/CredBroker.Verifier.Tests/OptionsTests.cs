@@ -44,7 +44,18 @@ public sealed class OptionsTests
         Assert.That(options.ClockSkew, Is.EqualTo(TimeSpan.FromSeconds(30)));
         Assert.That(options.JwksMinRefreshInterval, Is.EqualTo(TimeSpan.FromSeconds(30)));
         Assert.That(options.WhenStale, Is.EqualTo(StaleBehavior.Reject));
+        Assert.That(options.ValidatedTokenCacheSize, Is.EqualTo(10_000));
     }
+
+    [TestCase(-1)]
+    [TestCase(1_000_001)]
+    public void A_validated_token_cache_size_out_of_range_is_refused(int size) =>
+        Assert.That(Failure(o => o.ValidatedTokenCacheSize = size)?.Message, Does.Contain("ValidatedTokenCacheSize:"));
+
+    [TestCase(0)]
+    [TestCase(1_000_000)]
+    public void A_validated_token_cache_size_from_off_to_a_million_is_accepted(int size) =>
+        Assert.That(Failure(o => o.ValidatedTokenCacheSize = size), Is.Null);
 
     [TestCase("Audience")]
     [TestCase("Issuer")]

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using CredBroker.Testing.Broker;
 using CredBroker.Verifier;
@@ -36,6 +37,9 @@ public sealed class VerifierHarness : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
+    /// <summary>This verifier's meter factory: the scope of its meters.</summary>
+    public IMeterFactory Meters => services.GetRequiredService<IMeterFactory>();
+
     /// <summary>Starts a verifier against <paramref name="broker"/> (identity: the test policy's tool) and waits until its view is fresh.</summary>
     public static async Task<VerifierHarness> StartAsync(BrokerFixture broker, Action<CredBrokerVerifierOptions>? configure = null, TimeProvider? time = null, bool waitFresh = true) =>
         await StartAsync(broker.Address, () => broker.IdentityToken(TestPolicy.Tool), configure, time, waitFresh);
@@ -46,6 +50,8 @@ public sealed class VerifierHarness : IAsyncDisposable
         var logs = new CapturedLogs();
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        // As a host built with Host.CreateApplicationBuilder has: meters from a factory, so a test listens to this verifier's alone.
+        collection.AddMetrics();
         if (time is not null)
         {
             collection.AddSingleton(time);

@@ -25,7 +25,8 @@ public sealed class BenchVerifier : IAsyncDisposable
     public RevocationCache Revocations { get; }
 
     /// <summary>Starts the verifier and waits until its JWKS is loaded and its revocation view is fresh.</summary>
-    public static async Task<BenchVerifier> StartAsync(Uri broker, string toolIdentityToken)
+    /// <param name="configure">Settings laid over the bench's own (e.g. the validated-token cache size).</param>
+    public static async Task<BenchVerifier> StartAsync(Uri broker, string toolIdentityToken, Action<CredBrokerVerifierOptions>? configure = null)
     {
         var collection = new ServiceCollection();
         collection.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
@@ -35,6 +36,7 @@ public sealed class BenchVerifier : IAsyncDisposable
             o.Issuer = BenchBroker.Issuer;
             o.Audience = BenchPolicy.Audience;
             o.IdentityToken = _ => ValueTask.FromResult(toolIdentityToken);
+            configure?.Invoke(o);
         });
         collection.AddHttpClient(JwksCache.HttpClientName).ConfigureHttpClient(c =>
         {

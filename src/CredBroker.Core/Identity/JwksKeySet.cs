@@ -55,10 +55,9 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
         {
             await RefreshAsync(rateLimited: true, cancellationToken).ConfigureAwait(false);
         }
-        else if (time.GetUtcNow() - snapshot.FetchedAt >= refreshInterval)
+        else
         {
-            // Stale but usable: refresh behind the caller's back rather than in its way.
-            _ = RefreshAsync(rateLimited: true, CancellationToken.None);
+            RefreshIfDue(snapshot);
         }
 
         if (current?.Keys.GetValueOrDefault(kid) is { } known)
@@ -72,7 +71,33 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
             : null;
     }
 
+    /// <summary>
+    /// The key held now under <paramref name="kid"/>, or null; never fetches for an unknown kid, so it costs a
+    /// dictionary lookup. Like <see cref="FindAsync"/> it starts a background refresh once the set is older than
+    /// the refresh interval, so callers that only ever ask this still see a key withdrawn from the set.
+    /// </summary>
+    public IssuerKey? Held(string kid)
+    {
+        var snapshot = current;
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        RefreshIfDue(snapshot);
+        return snapshot.Keys.GetValueOrDefault(kid);
+    }
+
     public void Dispose() => (source as IDisposable)?.Dispose();
+
+    private void RefreshIfDue(Snapshot snapshot)
+    {
+        if (time.GetUtcNow() - snapshot.FetchedAt >= refreshInterval)
+        {
+            // Stale but usable: refresh behind the caller's back rather than in its way.
+            _ = RefreshAsync(rateLimited: true, CancellationToken.None);
+        }
+    }
 
     /// <returns>Whether a fetch ran (or was joined); false when the rate limit held it back.</returns>
     private Task<bool> RefreshAsync(bool rateLimited, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using CredBroker.Core.Identity;
+
 namespace CredBroker.Core.Tokens;
 
 /// <summary>The outcome of validating an access token: its claims, or why it was refused.</summary>
@@ -6,6 +8,12 @@ namespace CredBroker.Core.Tokens;
 public sealed record AccessTokenValidation(AccessTokenClaims? Claims, TokenFailure? Reason, string? Failure)
 {
     public bool IsValid => Claims is not null;
+
+    /// <summary>The <c>kid</c> of the key that verified the signature; set when valid.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>The key that verified the signature, exactly as the key set handed it out; set when valid.</summary>
+    public IssuerKey? Key { get; init; }
 
     public static AccessTokenValidation Success(AccessTokenClaims claims) => new(claims, null, null);
 

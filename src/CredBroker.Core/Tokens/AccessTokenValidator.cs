@@ -93,7 +93,19 @@ public sealed class AccessTokenValidator
             return AccessTokenValidation.Fail(TokenFailure.BadSignature, "signature is invalid");
         }
 
-        return ReadClaims(jws.Payload.RootElement);
+        var validation = ReadClaims(jws.Payload.RootElement);
+        return validation.IsValid ? validation with { KeyId = kid, Key = key } : validation;
+    }
+
+    /// <summary>
+    /// Judges the lifetime of claims validated earlier against the clock now, exactly as
+    /// <see cref="ValidateAsync"/> would: null while the token is within <c>nbf</c> and <c>exp</c> (with skew),
+    /// else the refusal it would give.
+    /// </summary>
+    public AccessTokenValidation? CheckLifetime(AccessTokenClaims claims)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        return LifetimeProblem(claims.NotBefore, claims.ExpiresAt, time.GetUtcNow());
     }
 
     private static AccessTokenValidation? HeaderProblem(CompactJws jws)
@@ -177,14 +189,9 @@ public sealed class AccessTokenValidator
             return AccessTokenValidation.Fail(TokenFailure.MissingClaim, "token lacks a valid exp or iat (or has a malformed nbf)");
         }
 
-        if (now - clockSkew >= expires)
+        if (LifetimeProblem(notBefore ?? issuedAt.Value, expires.Value, now) is { } outside)
         {
-            return AccessTokenValidation.Fail(TokenFailure.Expired, "token is expired");
-        }
-
-        if ((notBefore ?? issuedAt) > now + clockSkew)
-        {
-            return AccessTokenValidation.Fail(TokenFailure.NotYetValid, "token is not yet valid (nbf is in the future)");
+            return outside;
         }
 
         var subject = Text(ClaimNames.Subject);
@@ -210,6 +217,21 @@ public sealed class AccessTokenValidator
             taskId,
             Text(ClaimNames.Purpose) ?? string.Empty,
             Text(ClaimNames.Owner) ?? string.Empty));
+    }
+
+    private AccessTokenValidation? LifetimeProblem(DateTimeOffset notBefore, DateTimeOffset expires, DateTimeOffset now)
+    {
+        if (now - clockSkew >= expires)
+        {
+            return AccessTokenValidation.Fail(TokenFailure.Expired, "token is expired");
+        }
+
+        if (notBefore > now + clockSkew)
+        {
+            return AccessTokenValidation.Fail(TokenFailure.NotYetValid, "token is not yet valid (nbf is in the future)");
+        }
+
+        return null;
     }
 
     private static List<string>? Audiences(JsonElement payload)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CredBroker.Verifier;
 using CredBroker.Verifier.Grpc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the tool-side verifier: <see cref="TokenVerifier"/>, its <see cref="JwksCache"/> and
-    /// <see cref="RevocationCache"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
+    /// <see cref="RevocationCache"/>, its <see cref="ValidatedTokenCache"/> and <see cref="VerifierMetrics"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
     /// <see cref="CredBrokerTokenInterceptor"/> for gRPC tool servers. Options are validated when the host starts.
     /// </summary>
     public static IServiceCollection AddCredBrokerVerifier(this IServiceCollection services, Action<CredBrokerVerifierOptions> configure)
@@ -25,6 +26,8 @@ public static class CredBrokerVerifierServiceCollectionExtensions
             // A redirect could lead the key fetch anywhere, including to plain http.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<JwksCache>();
+        services.TryAddSingleton<ValidatedTokenCache>();
+        services.TryAddSingleton(sp => new VerifierMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<RevocationCache>();
         services.TryAddSingleton<BrokerConnection>();
         services.TryAddSingleton<TokenVerifier>();
