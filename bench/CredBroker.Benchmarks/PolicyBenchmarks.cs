@@ -5,8 +5,9 @@ using CredBroker.Core.Policy;
 namespace CredBroker.Benchmarks;
 
 /// <summary>
-/// One grant decision on the sample fleet policy (<c>samples/policy/fleet.yaml</c>; the dev policy
-/// while the sample is not in the repository): an allowed request and a denied one.
+/// One grant decision on the sample fleet policy (<c>samples/policy/fleet.yaml</c>): the data agent, the
+/// last workload in the file, asking for a query with a purpose pattern and a context condition to
+/// check (allowed), and for a tool outside its list (denied).
 /// </summary>
 public class PolicyBenchmarks
 {
@@ -15,9 +16,9 @@ public class PolicyBenchmarks
     private GrantRequest denied = null!;
     private DateTimeOffset now;
 
-    /// <summary>Which policy file was measured, printed once at setup.</summary>
-    public static string PolicyFile => RepositoryFile("samples/policy/fleet.yaml") ?? RepositoryFile("src/CredBroker.Server/dev-policy.yaml")
-        ?? throw new FileNotFoundException("run from inside the repository: neither samples/policy/fleet.yaml nor src/CredBroker.Server/dev-policy.yaml was found");
+    /// <summary>The policy file measured.</summary>
+    public static string PolicyFile => RepositoryFile("samples/policy/fleet.yaml")
+        ?? throw new FileNotFoundException("run from inside the repository: samples/policy/fleet.yaml was not found");
 
     [GlobalSetup]
     public void Setup()
@@ -26,16 +27,17 @@ public class PolicyBenchmarks
         now = DateTimeOffset.UtcNow;
         Console.WriteLine($"// policy: {file}");
         policy = PolicyLoader.LoadFile(file);
-        // The last workload and one of its tools: the evaluator walks the whole list to find it.
-        var workload = policy.Workloads[^1];
-        var tool = policy.Tools.Keys.First(workload.MayUse);
-        var stranger = policy.Tools.Keys.FirstOrDefault(t => !workload.MayUse(t) && policy.Tools[t].Audience == policy.Tools[tool].Audience) ?? tool;
-        var id = Concrete(workload.Id.ToString());
-        allowed = new GrantRequest(id, "t-policy-bench", "triage", [tool], TimeSpan.FromMinutes(2), new Dictionary<string, string>());
-        denied = allowed with { Tools = [stranger] };
+        var context = new Dictionary<string, string> { ["data_classification"] = "internal" };
+        allowed = new GrantRequest("spiffe://example.com/agents/data", "t-policy-bench", "nightly export", ["warehouse.query"], TimeSpan.FromMinutes(2), context);
+        denied = allowed with { Tools = ["tickets.read"] };
         if (PolicyEvaluator.Evaluate(policy, allowed, now) is not PolicyDecision.Allow)
         {
-            throw new InvalidOperationException($"the benchmark request for {id} / {tool} is not allowed by {file}");
+            throw new InvalidOperationException($"the benchmark's allowed request is not allowed by {file}");
+        }
+
+        if (PolicyEvaluator.Evaluate(policy, denied, now) is not PolicyDecision.Deny)
+        {
+            throw new InvalidOperationException($"the benchmark's denied request is not denied by {file}");
         }
     }
 
@@ -44,9 +46,6 @@ public class PolicyBenchmarks
 
     [Benchmark(Description = "evaluate: denied")]
     public PolicyDecision Denied() => PolicyEvaluator.Evaluate(policy, denied, now);
-
-    /// <summary>A workload id matching a pattern such as <c>spiffe://dev.local/agents/coding/*</c>.</summary>
-    private static string Concrete(string pattern) => pattern.Replace("*", "bench", StringComparison.Ordinal);
 
     private static string? RepositoryFile(string relative)
     {

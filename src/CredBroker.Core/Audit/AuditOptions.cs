@@ -11,8 +11,11 @@ public sealed class AuditOptions
     /// </summary>
     public string? File { get; set; }
 
-    /// <summary>How many events the in-memory store keeps; the oldest are dropped first. Default: 100000.</summary>
-    public int MemoryMaxEvents { get; set; } = 100_000;
+    /// <summary>
+    /// How many events the in-memory store keeps; the oldest are dropped first. Default: 10000, a few MB: the
+    /// in-memory log is for a one-process broker; keep history in Redis or the <see cref="File"/>.
+    /// </summary>
+    public int MemoryMaxEvents { get; set; } = 10_000;
 
     /// <summary>The Redis stream's approximate maximum length (XADD MAXLEN ~). Default: 1000000.</summary>
     public long RedisMaxLength { get; set; } = 1_000_000;

@@ -11,7 +11,8 @@ namespace CredBroker.Core.Storage;
 /// </summary>
 public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+    /// <summary>An expired grant is dead weight: under load, a minute of them was most of the broker's heap.</summary>
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, TaskEntry> tasks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> taskByGrant = new(StringComparer.Ordinal);
