@@ -55,12 +55,31 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
                 return refused;
             }
 
-            var grant = (draft with { NotAfter = task.Deadline }).Stamp(now);
+            var grant = (Shared(entry, task, draft) with { NotAfter = task.Deadline }).Stamp(now);
             entry.Grants[grant.GrantId] = new GrantEntry(grant);
             entry.KeepUntil(grant.ExpiresAt + options.RevokedTaskRetention);
             taskByGrant[grant.GrantId] = grant.TaskId;
             return new GrantInsertResult.Inserted(grant);
         }));
+    }
+
+    /// <summary>
+    /// The draft holding the task's own strings where its values are equal (the fence has checked the
+    /// workload), and the task's previous tool list when it names the same tools. Under load the live
+    /// grants are most of this store's heap, and a request's fresh copies of these were most of a grant.
+    /// </summary>
+    private static GrantDraft Shared(TaskEntry entry, TaskRecord task, GrantDraft draft)
+    {
+        var tools = entry.LastTools is { } last && last.SequenceEqual(draft.Tools, StringComparer.Ordinal) ? last : draft.Tools;
+        entry.LastTools = tools;
+        return draft with
+        {
+            TaskId = task.TaskId,
+            WorkloadId = string.Equals(draft.WorkloadId, task.WorkloadId, StringComparison.Ordinal) ? task.WorkloadId : draft.WorkloadId,
+            Owner = string.Equals(draft.Owner, task.Owner, StringComparison.Ordinal) ? task.Owner : draft.Owner,
+            Purpose = string.Equals(draft.Purpose, task.Purpose, StringComparison.Ordinal) ? task.Purpose : draft.Purpose,
+            Tools = tools,
+        };
     }
 
     public ValueTask<TaskOpenResult> OpenTaskAsync(TaskRecord task, TimeSpan maxDuration, CancellationToken cancellationToken)
@@ -293,6 +312,9 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
         public DateTimeOffset RevokedUntil { get; private set; }
 
         public TaskRecord? Record { get; set; }
+
+        /// <summary>The tool list of the task's latest grant, shared by the next grant that names the same tools.</summary>
+        public IReadOnlyList<string>? LastTools { get; set; }
 
         public void KeepUntil(DateTimeOffset until)
         {
