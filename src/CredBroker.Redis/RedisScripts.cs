@@ -13,11 +13,11 @@ internal static class RedisScripts
 
     public static LuaScript RevokeTask { get; } = Load("revoke-task");
 
-    public static LuaScript RevokeGrant { get; } = Load("revoke-grant");
+    public static LuaScript RevokeGrant { get; } = Load("revoke-grant", "grant-record");
 
     public static LuaScript GrantStatus { get; } = Load("grant-status");
 
-    public static LuaScript FindGrant { get; } = Load("find-grant");
+    public static LuaScript FindGrant { get; } = Load("find-grant", "grant-record");
 
     public static LuaScript OpenTask { get; } = Load("open-task");
 
@@ -39,7 +39,7 @@ internal static class RedisScripts
 
     public static LuaScript ListExpiring { get; } = Load("list-expiring");
 
-    public static LuaScript ListTaskGrants { get; } = Load("list-task-grants");
+    public static LuaScript ListTaskGrants { get; } = Load("list-task-grants", "grant-record");
 
     public static LuaScript TrackLiveTask { get; } = Load("track-live-task");
 
@@ -49,12 +49,16 @@ internal static class RedisScripts
 
     public static LuaScript ReserveQuota { get; } = Load("reserve-quota");
 
-    private static LuaScript Load(string name)
+    /// <param name="prelude">A shared fragment (local functions, no parameters) put before the script.</param>
+    private static LuaScript Load(string name, string? prelude = null) =>
+        LuaScript.Prepare((prelude is null ? string.Empty : Read(prelude)) + Read(name));
+
+    private static string Read(string name)
     {
         var resource = $"CredBroker.Redis.Scripts.{name}.lua";
         using var stream = typeof(RedisScripts).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"embedded script {resource} is missing from {typeof(RedisScripts).Assembly.GetName().Name}");
         using var reader = new StreamReader(stream);
-        return LuaScript.Prepare(reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 }

@@ -26,13 +26,8 @@ while #out < limit * 9 do
         if not afterExp or score > afterExp or id > @afterId then
             local f = redis.call('HMGET', @records, id, id .. ':x')
             if f[1] then
-                local iat, exp, tools = string.match(f[1], '^(%d+) (%d+) ?(.*)$')
-                local owner, purpose, aud = t[2], t[3], t[4]
-                if f[2] then
-                    local x = cjson.decode(f[2])
-                    owner, purpose, aud = x.owner, x.purpose, x.aud
-                end
-                local row = {id, @taskId, t[1] or '', owner or '', purpose or '', tools, aud or '', iat .. '000', exp .. '000'}
+                local iat, exp, tools, owner, purpose, aud = readGrant(f[1], f[2], t)
+                local row = {id, @taskId, t[1] or '', owner, purpose, tools, aud, iat .. '000', exp .. '000'}
                 for _, v in ipairs(row) do out[#out + 1] = v end
                 if #out >= limit * 9 then break end
             end

@@ -6,7 +6,8 @@ if not f[1] then
     return nil
 end
 
-local iat, exp, tools = string.match(f[1], '^(%d+) (%d+) ?(.*)$')
+local t = redis.call('HMGET', @task, 'workload', 'owner', 'purpose', 'aud')
+local iat, exp, tools, owner, purpose, aud = readGrant(f[1], f[2], t)
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
@@ -15,14 +16,7 @@ if tonumber(exp) <= tonumber(time[1]) then
     return nil
 end
 
-local t = redis.call('HMGET', @task, 'workload', 'owner', 'purpose', 'aud')
-local owner, purpose, aud = t[2], t[3], t[4]
-if f[2] then
-    local x = cjson.decode(f[2])
-    owner, purpose, aud = x.owner, x.purpose, x.aud
-end
-
-local record = {@taskId, t[1] or '', owner or '', purpose or '', tools, aud or '', iat .. '000', exp .. '000'}
+local record = {@taskId, t[1] or '', owner, purpose, tools, aud, iat .. '000', exp .. '000'}
 if f[3] then
     return {1, string.match(f[3], '^(%d+)'), unpack(record)}
 end
