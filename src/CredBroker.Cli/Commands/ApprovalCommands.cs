@@ -28,7 +28,7 @@ public static class ApprovalCommands
             var format = GlobalOptions.FormatOf(parse) ?? OutputFormat.Table;
             if (format == OutputFormat.Json)
             {
-                ListPrinter.WriteJson(output, held.Select(Fields));
+                Printer.WriteRows(output, OutputFormat.Json, held.Select(Fields).ToList());
             }
             else if (held.Count == 0)
             {

@@ -35,7 +35,7 @@ public static class GrantCommands
             ];
             if (GlobalOptions.FormatOf(parse) == OutputFormat.Json)
             {
-                ListPrinter.WriteJson(output, grants.Select(Row));
+                Printer.WriteRows(output, OutputFormat.Json, grants.Select(Row).ToList());
             }
             else if (grants.Count == 0)
             {
