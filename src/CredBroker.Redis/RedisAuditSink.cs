@@ -10,116 +10,49 @@ namespace CredBroker.Redis;
 /// <summary>
 /// The audit log in Redis: one stream and its chain head under the <c>{au}</c> hash tag, shared by
 /// every replica. A replica seals events after the head it read and appends them with a script that
-/// checks the head is unchanged (append-audit.lua); a replica that lost the race seals again.
-/// <para>
-/// The chain is one sequence, so this process appends one batch at a time. Events that arrive while
-/// a batch is on its way wait for the next one, which takes them all (group commit): under load a
-/// batch carries many events for one round trip and one fsync, and no caller returns before Redis
-/// acknowledged its event (invariant 6).
-/// </para>
+/// checks the head is unchanged (append-audit.lua); a replica that lost the race seals again. Within
+/// this process appends go through an <see cref="AuditBatcher"/>: one script, one round trip and one
+/// fsync for all the events that arrived while the previous batch was on its way.
 /// </summary>
-public sealed partial class RedisAuditSink(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> store, IOptions<AuditOptions> audit, ILogger<RedisAuditSink> logger, RedisPersistenceGuard? guard = null) : IAuditSink, IAuditReader
+public sealed partial class RedisAuditSink : IAuditSink, IAuditReader
 {
     /// <summary>Replicas racing for the head retry this often before the append counts as failed.</summary>
     private const int MaxAttempts = 64;
 
-    /// <summary>Events one script appends at most.</summary>
-    private const int MaxBatch = 256;
+    private readonly IConnectionMultiplexer redis;
+    private readonly IOptions<AuditOptions> audit;
+    private readonly ILogger<RedisAuditSink> logger;
+    private readonly RedisPersistenceGuard? guard;
+    private readonly string prefix;
+    private readonly AuditBatcher batcher;
 
-    private readonly string prefix = store.Value.KeyPrefix ?? string.Empty;
-
-    private readonly Lock gate = new();
-
-    /// <summary>Events waiting for the next batch; guarded by <see cref="gate"/>.</summary>
-    private List<Pending> waiting = [];
-
-    /// <summary>Whether a drain loop is running; guarded by <see cref="gate"/>.</summary>
-    private bool draining;
-
-    /// <summary>The head this process last saw; a stale one costs one retry, never a fork. Only the drain loop touches it.</summary>
+    /// <summary>The head this process last saw; a stale one costs one retry, never a fork. Only the batcher's drain loop touches it.</summary>
     private (long Seq, string Hash)? knownHead;
+
+    public RedisAuditSink(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> store, IOptions<AuditOptions> audit, ILogger<RedisAuditSink> logger, RedisPersistenceGuard? guard = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        this.redis = redis;
+        this.audit = audit;
+        this.logger = logger;
+        this.guard = guard;
+        prefix = store.Value.KeyPrefix ?? string.Empty;
+        batcher = new AuditBatcher(AppendBatchAsync);
+    }
 
     public string Name => "redis";
 
-    public async ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(unsealed);
-        var pending = new Pending(unsealed, new TaskCompletionSource<AuditEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
-        bool start;
-        lock (gate)
-        {
-            waiting.Add(pending);
-            start = !draining;
-            draining = true;
-        }
+    public ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken) => batcher.AppendAsync(unsealed, cancellationToken);
 
-        if (start)
-        {
-            _ = Task.Run(DrainAsync, CancellationToken.None);
-        }
-
-        // A caller that gives up does not take its event back: it may already be on its way.
-        return await pending.Sealed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task DrainAsync()
-    {
-        while (true)
-        {
-            List<Pending> batch;
-            lock (gate)
-            {
-                if (waiting.Count == 0)
-                {
-                    draining = false;
-                    return;
-                }
-
-                if (waiting.Count <= MaxBatch)
-                {
-                    batch = waiting;
-                    waiting = [];
-                }
-                else
-                {
-                    batch = waiting[..MaxBatch];
-                    waiting.RemoveRange(0, MaxBatch);
-                }
-            }
-
-            try
-            {
-                var sealedEvents = await AppendBatchAsync(batch).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Sealed.TrySetResult(sealedEvents[i]);
-                }
-            }
-            catch (Exception e)
-            {
-                var failure = e as AuditSinkUnavailableException ?? new AuditSinkUnavailableException(e.Message, e);
-                foreach (var pending in batch)
-                {
-                    pending.Sealed.TrySetException(failure);
-                }
-            }
-        }
-    }
-
-    private async Task<AuditEvent[]> AppendBatchAsync(List<Pending> batch)
+    private async Task<AuditEvent[]> AppendBatchAsync(IReadOnlyList<AuditEvent> batch)
     {
         try
         {
             var (seq, hash) = knownHead ?? (0, AuditCanonical.GenesisHash);
             for (var attempt = 0; attempt < MaxAttempts; attempt++)
             {
-                var sealedEvents = new AuditEvent[batch.Count];
-                var (lastSeq, lastHash) = (seq, hash);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    sealedEvents[i] = AuditChain.Seal(batch[i].Unsealed, ++lastSeq, lastHash);
-                    lastHash = sealedEvents[i].Hash;
-                }
+                var sealedEvents = AuditChain.SealAll(batch, seq, hash);
+                var (lastSeq, lastHash) = (sealedEvents[^1].Seq, sealedEvents[^1].Hash);
 
                 var reply = (RedisResult[])(await RunAsync("append audit events", db => db.ScriptEvaluateAsync(RedisScripts.AppendAudit, new
                 {
@@ -172,8 +105,6 @@ public sealed partial class RedisAuditSink(IConnectionMultiplexer redis, IOption
 
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
         RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
-
-    private sealed record Pending(AuditEvent Unsealed, TaskCompletionSource<AuditEvent> Sealed);
 
     [LoggerMessage(EventId = 9111, Level = LogLevel.Warning, Message = "Redis audit log unavailable during {Operation}")]
     private partial void LogUnavailable(Exception error, string operation);

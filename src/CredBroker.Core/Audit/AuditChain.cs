@@ -18,6 +18,20 @@ public static class AuditChain
         return placed with { Hash = AuditCanonical.ComputeHash(placed) };
     }
 
+    /// <summary>The events in order after the event at <paramref name="seq"/> whose hash is <paramref name="prevHash"/>.</summary>
+    public static AuditEvent[] SealAll(IReadOnlyList<AuditEvent> unsealed, long seq, string prevHash)
+    {
+        ArgumentNullException.ThrowIfNull(unsealed);
+        var sealedEvents = new AuditEvent[unsealed.Count];
+        for (var i = 0; i < unsealed.Count; i++)
+        {
+            sealedEvents[i] = Seal(unsealed[i], ++seq, prevHash);
+            prevHash = sealedEvents[i].Hash;
+        }
+
+        return sealedEvents;
+    }
+
     /// <summary>
     /// The first broken link, or null when every event is intact and follows the one before. The
     /// first event checked may follow events no longer kept (retention), unless it claims to be the

@@ -6,12 +6,14 @@ namespace CredBroker.Core.Audit;
 /// <summary>
 /// Appends each event as one canonical JSON line to a file a SIEM agent ships, with the file's own
 /// hash chain, so <c>credbroker audit verify --file</c> checks an exported copy on its own. A restart
-/// continues the chain from the file's last line. Each line is flushed to disk before it counts.
+/// continues the chain from the file's last line. Lines are flushed to disk before they count; the
+/// events that arrive while a flush is under way are written together and flushed once (an
+/// <see cref="AuditBatcher"/>).
 /// </summary>
 public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
 {
     private readonly string path;
-    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly AuditBatcher batcher;
     private FileStream? file;
     private long lastSeq;
     private string lastHash = AuditCanonical.GenesisHash;
@@ -20,23 +22,27 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         path = options.Value.File ?? throw new ArgumentException("CredBroker:Audit:File is not set", nameof(options));
+        batcher = new AuditBatcher(AppendBatchAsync);
     }
 
     public string Name => "file";
 
-    public async ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken)
+    public ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken) => batcher.AppendAsync(unsealed, cancellationToken);
+
+    public void Dispose() => file?.Dispose();
+
+    /// <summary>Called by the batcher's one drain loop, so the file and the head are never touched by two at once.</summary>
+    private async Task<AuditEvent[]> AppendBatchAsync(IReadOnlyList<AuditEvent> batch)
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var stream = Open();
-            var sealedEvent = AuditChain.Seal(unsealed, lastSeq + 1, lastHash);
-            var line = Encoding.UTF8.GetBytes(AuditCanonical.ToJson(sealedEvent) + "\n");
-            await stream.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+            var sealedEvents = AuditChain.SealAll(batch, lastSeq, lastHash);
+            var lines = Encoding.UTF8.GetBytes(string.Concat(sealedEvents.Select(e => AuditCanonical.ToJson(e) + "\n")));
+            await stream.WriteAsync(lines).ConfigureAwait(false);
             stream.Flush(flushToDisk: true);
-            lastSeq = sealedEvent.Seq;
-            lastHash = sealedEvent.Hash;
-            return sealedEvent;
+            (lastSeq, lastHash) = (sealedEvents[^1].Seq, sealedEvents[^1].Hash);
+            return sealedEvents;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
@@ -45,16 +51,6 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
             file = null;
             throw new AuditSinkUnavailableException($"audit file {path}: {e.Message}", e);
         }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        file?.Dispose();
-        gate.Dispose();
     }
 
     private FileStream Open()
