@@ -7,6 +7,13 @@ public interface IIssuerKeys
 {
     /// <summary>The key named <paramref name="kid"/>, or null when the issuer has none by that name.</summary>
     ValueTask<IssuerKey?> FindAsync(string kid, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The key held now under <paramref name="kid"/>, without fetching; null when none is. Whatever was
+    /// validated with a key this does not return any more must be validated again. Default: null, so
+    /// key sources that cannot answer cheaply never let a remembered identity be reused.
+    /// </summary>
+    IssuerKey? Held(string kid) => null;
 }
 
 /// <param name="Key">The public key.</param>
@@ -19,5 +26,7 @@ public sealed class StaticIssuerKeys(IEnumerable<IssuerKey> keys) : IIssuerKeys
     private readonly Dictionary<string, IssuerKey> byKid = keys.ToDictionary(k => k.Key.KeyId, StringComparer.Ordinal);
 
     public ValueTask<IssuerKey?> FindAsync(string kid, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(byKid.GetValueOrDefault(kid));
+        ValueTask.FromResult(Held(kid));
+
+    public IssuerKey? Held(string kid) => byKid.GetValueOrDefault(kid);
 }

@@ -19,6 +19,20 @@ public sealed class IdentityOptions
     /// because JWT-SVIDs are normally reused by a workload until they expire.
     /// </summary>
     public bool RequireUniqueJti { get; set; }
+
+    /// <summary>
+    /// The longest life an identity token may have, <c>exp</c> minus <c>iat</c> (without <c>iat</c>, from now).
+    /// A token meant to live for months is a password in all but name. Default: 24 hours (SPIRE's
+    /// JWT-SVIDs live minutes); at least 1 minute, at most 30 days.
+    /// </summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long a validated identity token is remembered before it is checked again in full. An entry is
+    /// dropped sooner when the token expires or its issuer stops publishing the key that signed it.
+    /// Default: 60 seconds; at most 10 minutes, or zero to check every call.
+    /// </summary>
+    public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>One trusted identity issuer (<c>CredBroker:Identity:Issuers:N</c>).</summary>

@@ -18,6 +18,16 @@ public sealed class IdentityOptionsValidator(IOptions<BrokerOptions> broker) : I
             Check(options.Issuers[i], $"{IdentityOptions.Section}:Issuers:{i}", names, problems);
         }
 
+        if (options.MaxTokenLifetime < TimeSpan.FromMinutes(1) || options.MaxTokenLifetime > TimeSpan.FromDays(30))
+        {
+            problems.Add($"{IdentityOptions.Section}:{nameof(IdentityOptions.MaxTokenLifetime)} must be between 00:01:00 and 30.00:00:00 (default 1.00:00:00)");
+        }
+
+        if (options.CacheMaxAge < TimeSpan.Zero || options.CacheMaxAge > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"{IdentityOptions.Section}:{nameof(IdentityOptions.CacheMaxAge)} must be between 00:00:00 (no cache) and 00:10:00 (default 00:01:00)");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 

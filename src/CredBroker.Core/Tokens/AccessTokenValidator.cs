@@ -93,7 +93,7 @@ public sealed class AccessTokenValidator
             return AccessTokenValidation.Fail(TokenFailure.BadSignature, "signature is invalid");
         }
 
-        var validation = ReadClaims(jws.Payload.RootElement);
+        var validation = ReadClaims(jws);
         return validation.IsValid ? validation with { KeyId = kid, Key = key } : validation;
     }
 
@@ -136,32 +136,15 @@ public sealed class AccessTokenValidator
         return null;
     }
 
-    private static bool Verifies(CompactJws jws, IssuerKey key)
+    private static bool Verifies(CompactJws jws, IssuerKey key) =>
+        key.Algorithm is (null or ClaimNames.Algorithm) && JwsSignature.Verifies(jws, ClaimNames.Algorithm, key.Key);
+
+    private AccessTokenValidation ReadClaims(CompactJws jws)
     {
-        if (key.Key is not ECDsaSecurityKey { ECDsa: { } ecdsa } || key.Algorithm is not (null or ClaimNames.Algorithm) || ecdsa.KeySize != 256)
-        {
-            return false;
-        }
+        var payload = jws.Payload.RootElement;
+        string? Text(string name) => jws.ClaimText(name);
 
-        // ES256 signatures are r||s, 64 bytes (RFC 7518 section 3.4). Both S forms verify; revocation never
-        // depends on the signature bytes, so the high-S twin of a revoked token is just as revoked.
-        if (jws.Signature.Length != 64)
-        {
-            return false;
-        }
-
-        var input = Encoding.ASCII.GetBytes(jws.SigningInput.ToArray());
-        return ecdsa.VerifyData(input, jws.Signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-    }
-
-    private AccessTokenValidation ReadClaims(JsonElement payload)
-    {
-        string? Text(string name) =>
-            payload.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
-
-        DateTimeOffset? Time(string name) =>
-            payload.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var seconds)
-                && seconds is >= 0 and <= 253402300799 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        DateTimeOffset? Time(string name) => jws.TryNumericDate(name, out var value) ? value : null;
 
         if (!string.Equals(Text(ClaimNames.Issuer), issuer, StringComparison.Ordinal))
         {

@@ -9,6 +9,9 @@ namespace CredBroker.Core.Tokens;
 /// </summary>
 internal sealed class CompactJws : IDisposable
 {
+    /// <summary>9999-12-31T23:59:59Z, the last second <see cref="DateTimeOffset"/> can hold.</summary>
+    private const long MaxNumericDate = 253402300799;
+
     private CompactJws(JsonDocument header, JsonDocument payload, ReadOnlyMemory<char> signingInput, byte[] signature)
     {
         Header = header;
@@ -30,6 +33,33 @@ internal sealed class CompactJws : IDisposable
         Header.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public bool HasHeader(string name) => Header.RootElement.TryGetProperty(name, out _);
+
+    /// <summary>A non-empty string claim, or null when absent, empty or not a string.</summary>
+    public string? ClaimText(string name) =>
+        Payload.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>
+    /// Reads a NumericDate claim (RFC 7519 section 2) strictly: an integer number of seconds from 0 to
+    /// 9999-12-31. RFC 7519 allows fractions, but no issuer we trust writes them, and "1.5", "1e9" or a
+    /// string read one way here and another way by the next parser is how two views of one token start.
+    /// </summary>
+    /// <returns>False when the claim is present but not such an integer; <paramref name="value"/> is null when absent.</returns>
+    public bool TryNumericDate(string name, out DateTimeOffset? value)
+    {
+        value = null;
+        if (!Payload.RootElement.TryGetProperty(name, out var claim))
+        {
+            return true;
+        }
+
+        if (claim.ValueKind != JsonValueKind.Number || !claim.TryGetInt64(out var seconds) || seconds is < 0 or > MaxNumericDate)
+        {
+            return false;
+        }
+
+        value = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        return true;
+    }
 
     public static AccessTokenValidation? TryParse(string token, out CompactJws? jws)
     {

@@ -36,9 +36,9 @@ public sealed class CallerAuthenticator(IdentityTokenValidator validator, X509Sv
         }
 
         var result = await validator.ValidateAsync(token, context.CancellationToken).ConfigureAwait(false);
-        if (result.Identity is { } identity && !validator.SingleUse)
+        if (!validator.SingleUse)
         {
-            cache.Add(token, identity);
+            cache.Add(token, result);
         }
 
         return result;

@@ -53,6 +53,7 @@ public static class IdentityRegistration
         services.AddSingleton(sp => new IdentityTokenValidator(
             sp.GetRequiredService<TrustedIssuers>().All,
             sp.GetRequiredService<IOptions<BrokerOptions>>().Value.ClockSkew,
+            sp.GetRequiredService<IOptions<IdentityOptions>>().Value.MaxTokenLifetime,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<IdentityOptions>>().Value.RequireUniqueJti ? sp.GetRequiredService<IIdentityReplayGuard>() : null));
         services.AddSingleton<IdentityCache>();
