@@ -108,6 +108,14 @@ public static class BrokerHost
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions server)
     {
+        if (!string.IsNullOrWhiteSpace(server.PublicHttpUrl)
+            && (!Uri.TryCreate(server.PublicHttpUrl, UriKind.Absolute, out var publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttp && publicUrl.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:PublicHttpUrl must be an absolute http or https URL, not '{server.PublicHttpUrl}'"]);
+        }
+
+        var jwksLocation = new JwksLocation();
+        builder.Services.AddSingleton(jwksLocation);
         var explicitEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
         if (!explicitEndpoints)
@@ -142,18 +150,19 @@ public static class BrokerHost
             if (!string.IsNullOrWhiteSpace(httpUrl))
             {
                 // JWKS, metadata and health for HTTP/1.1 clients beside a cleartext gRPC port.
-                Listen(k, httpUrl, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1);
+                Listen(k, httpUrl, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, jwksLocation.UseListener);
             }
         });
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string url, Func<bool, HttpProtocols> protocols)
+    private static void Listen(KestrelServerOptions kestrel, string url, Func<bool, HttpProtocols> protocols, Action<Uri, ListenOptions>? listening = null)
     {
         var uri = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
         var tls = uri.Scheme == Uri.UriSchemeHttps;
         void Configure(ListenOptions listen)
         {
             listen.Protocols = protocols(tls);
+            listening?.Invoke(uri, listen);
             if (tls)
             {
                 listen.UseHttps();

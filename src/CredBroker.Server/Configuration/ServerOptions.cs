@@ -27,6 +27,14 @@ public sealed class ServerOptions
     /// </summary>
     public string? HttpUrl { get; set; }
 
+    /// <summary>
+    /// The base URL clients use to reach the HTTP/1.1 listener (behind a proxy or load balancer, say),
+    /// advertised as <c>jwks_uri</c> in the RFC 8414 metadata. Default: the <see cref="HttpUrl"/> listener's
+    /// own address and port (a wildcard host such as <c>0.0.0.0</c> replaced by the issuer's host), or the
+    /// issuer when there is no such listener.
+    /// </summary>
+    public string? PublicHttpUrl { get; set; }
+
     /// <summary>Largest gRPC message accepted, in bytes. Default: 2 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 2 * 1024 * 1024;
 

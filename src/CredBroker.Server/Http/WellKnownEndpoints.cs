@@ -3,6 +3,7 @@ using CredBroker.Core;
 using CredBroker.Core.Policy;
 using CredBroker.Core.SigningKeys;
 using CredBroker.Core.Tokens;
+using CredBroker.Server.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CredBroker.Server.Http;
@@ -13,7 +14,6 @@ public static class WellKnownEndpoints
     public const string JwksPath = "/.well-known/jwks.json";
     public const string MetadataPath = "/.well-known/oauth-authorization-server";
 
-    private static readonly string[] ClientAuthMethods = ["private_key_jwt", "tls_client_auth"];
     private static readonly string[] SigningAlgorithms = [ClaimNames.Algorithm];
     private static readonly string[] GrpcServices =
         ["credbroker.v1.GrantService", "credbroker.v1.TaskService", "credbroker.v1.AdminService", "credbroker.v1.VerifyService"];
@@ -39,20 +39,20 @@ public static class WellKnownEndpoints
             });
         });
 
-        endpoints.MapGet(MetadataPath, (IOptions<BrokerOptions> options, IPolicySource policy) =>
+        endpoints.MapGet(MetadataPath, (IOptions<BrokerOptions> options, IOptions<ServerOptions> server, JwksLocation jwks, IPolicySource policy) =>
         {
-            var issuer = options.Value.Issuer.TrimEnd('/');
+            // RFC 8414 section 2: only what exists is advertised. There is no HTTP token or
+            // introspection endpoint (both are gRPC), so no authentication method for one either.
             return Results.Json(new Dictionary<string, object>
             {
                 ["issuer"] = options.Value.Issuer,
-                ["jwks_uri"] = issuer + JwksPath,
+                ["jwks_uri"] = jwks.JwksUri(options.Value.Issuer, server.Value.PublicHttpUrl).ToString(),
                 ["scopes_supported"] = policy.Current.Tools.Keys.Order(StringComparer.Ordinal).ToArray(),
                 // Grants are requested over gRPC (credbroker.v1.GrantService), not an HTTP token endpoint.
                 ["response_types_supported"] = Array.Empty<string>(),
                 ["grant_types_supported"] = Array.Empty<string>(),
-                ["token_endpoint_auth_methods_supported"] = ClientAuthMethods,
+                ["token_endpoint_auth_methods_supported"] = Array.Empty<string>(),
                 ["access_token_signing_alg_values_supported"] = SigningAlgorithms,
-                ["introspection_endpoint_auth_methods_supported"] = ClientAuthMethods,
                 ["credbroker_grpc_services"] = GrpcServices,
             });
         });
