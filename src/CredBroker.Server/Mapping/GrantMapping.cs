@@ -18,7 +18,7 @@ public static class GrantMapping
             request.TaskId,
             request.Purpose,
             request.Tools.ToList(),
-            request.Ttl is { } ttl ? DurationMapping.ToTimeSpan(ttl) : null,
+            request.Ttl is { } ttl ? DurationMapping.ToTimeSpan(ttl, "ttl") : null,
             request.Context.ToDictionary(StringComparer.Ordinal),
             string.IsNullOrEmpty(request.ApprovalId) ? null : request.ApprovalId);
     }

@@ -18,7 +18,7 @@ public static class TaskMapping
             request.Purpose,
             request.Owner,
             request.Tools.ToList(),
-            request.MaxDuration is { } d ? DurationMapping.ToTimeSpan(d) : null);
+            request.MaxDuration is { } d ? DurationMapping.ToTimeSpan(d, "max_duration") : null);
     }
 
     public static TaskInfo ToProto(TaskRecord record, DateTimeOffset? revokedAt, long liveGrants, DateTimeOffset now)

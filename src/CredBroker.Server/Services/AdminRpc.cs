@@ -51,7 +51,7 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
 
     public override async Task<RevokeResponse> RevokeWorkload(RevokeWorkloadRequest request, ServerCallContext context)
     {
-        TimeSpan? quarantine = request.Quarantine is { } q ? DurationMapping.ToTimeSpan(q) : null;
+        TimeSpan? quarantine = request.Quarantine is { } q ? DurationMapping.ToTimeSpan(q, "quarantine") : null;
         var result = await revocations.RevokeWorkloadAsync(request.WorkloadId, request.Reason, quarantine, context.Caller().Id, context.CancellationToken);
         return RevocationMapping.ToResponse(result);
     }
