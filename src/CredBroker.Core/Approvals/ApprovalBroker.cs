@@ -47,9 +47,9 @@ public sealed partial class ApprovalBroker(IBrokerStore store, ILogger<ApprovalB
 
     private async Task<BrokerResult<ApprovalRecord>> DecideAsync(string approvalId, string approverId, bool approve, string? note, string noteField, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(approvalId) || approvalId.Length > InputLimits.ApprovalIdMaxLength)
+        if (FieldChecks.ApprovalId(approvalId) is { } badId)
         {
-            return Refusal.Invalid("approval_id", "required, at most 128 characters");
+            return badId;
         }
 
         if (FieldChecks.Text(note, noteField, InputLimits.ReasonMaxLength, required: false) is { } badNote)

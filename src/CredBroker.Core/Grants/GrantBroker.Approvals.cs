@@ -15,9 +15,9 @@ public sealed partial class GrantBroker
     /// <summary>Blocks until the approval is decided (then collects it) or the call is cancelled (its deadline).</summary>
     public async Task<GrantOutcome> AwaitApprovalAsync(string workloadId, string approvalId, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(approvalId) || approvalId.Length > Validation.InputLimits.ApprovalIdMaxLength)
+        if (Validation.FieldChecks.ApprovalId(approvalId) is { } badId)
         {
-            return new GrantOutcome.Refused(Refusal.Invalid("approval_id", "required, at most 128 characters"));
+            return new GrantOutcome.Refused(badId);
         }
 
         try

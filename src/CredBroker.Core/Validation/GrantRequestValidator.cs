@@ -20,12 +20,7 @@ public static class GrantRequestValidator
             return problem;
         }
 
-        if (request.ApprovalId is { Length: > InputLimits.ApprovalIdMaxLength })
-        {
-            return Refusal.Invalid("approval_id", $"at most {InputLimits.ApprovalIdMaxLength} characters");
-        }
-
-        return null;
+        return request.ApprovalId is null ? null : FieldChecks.ApprovalId(request.ApprovalId);
     }
 
     private static Refusal? Tools(IReadOnlyList<string> tools)
@@ -84,7 +79,7 @@ public static class GrantRequestValidator
         {
             if (key.Length is 0 or > InputLimits.ContextKeyMaxLength || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
             {
-                return Refusal.Invalid("context", $"key '{Truncate(key)}' must be 1-{InputLimits.ContextKeyMaxLength} characters of [A-Za-z0-9_.-]");
+                return Refusal.Invalid("context", $"key '{FieldChecks.Quote(key)}' must be 1-{InputLimits.ContextKeyMaxLength} characters of [A-Za-z0-9_.-]");
             }
 
             if (FieldChecks.Text(value, $"context[{key}]", InputLimits.ContextValueMaxLength, required: false) is { } problem)
@@ -95,6 +90,4 @@ public static class GrantRequestValidator
 
         return null;
     }
-
-    private static string Truncate(string text) => text.Length <= 32 ? text : text[..32] + "…";
 }
