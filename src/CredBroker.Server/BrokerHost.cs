@@ -89,6 +89,7 @@ public static class BrokerHost
         // No scrape cache: a scrape right after a decision shows it (the exporter caches 300 ms by default).
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>("audit");
         builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();

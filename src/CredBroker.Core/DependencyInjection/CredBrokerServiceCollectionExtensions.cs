@@ -69,6 +69,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<InMemoryAuditSink>());
         services.TryAddSingleton<LiveGrants>();
         services.TryAddSingleton(sp => new BrokerMetrics(sp.GetService<IMeterFactory>(), sp.GetRequiredService<LiveGrants>()));
+        services.TryAddSingleton<AuditSinkHealth>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<GrantAudit>();
         services.TryAddSingleton<AuditFeed>();
