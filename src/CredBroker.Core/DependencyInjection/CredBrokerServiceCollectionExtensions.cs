@@ -77,6 +77,9 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IAnomalyCounter, InMemoryAnomalyCounter>();
         services.TryAddSingleton<AnomalyResponder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
+        services.AddOptions<RefusalLimitOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefusalLimitOptions>, RefusalLimitOptionsValidator>());
+        services.TryAddSingleton<RefusalLimiter>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<Approvals.ApprovalBroker>();
