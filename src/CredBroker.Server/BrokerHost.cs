@@ -94,6 +94,7 @@ public static class BrokerHost
         builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
+        builder.Services.AddHostedService<CredBroker.Server.Audit.AuditCheckpointService>();
 
         var app = builder.Build();
         app.MapGrpcService<GrantRpc>();
@@ -102,6 +103,7 @@ public static class BrokerHost
         app.MapGrpcService<VerifyRpc>();
         app.MapGrpcHealthChecksService();
         app.MapWellKnown();
+        app.MapAuditKeys();
 
         // Prometheus text on GET /metrics, on every listener (the HTTP/1.1 one is where scrapers come).
         app.MapPrometheusScrapingEndpoint();

@@ -42,6 +42,9 @@ public interface IAuditReader
 
     /// <summary>Whether <paramref name="cursor"/> has the form this reader hands out.</summary>
     bool IsCursor(string cursor);
+
+    /// <summary>The chain head kept beside the log (Redis: the chain-head key), to tell whether the log still reaches it.</summary>
+    ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>An event with the reader's cursor, to resume after it.</summary>
