@@ -12,11 +12,36 @@ public sealed record AuditFilter(string? TaskId = null, string? WorkloadId = nul
 
 public sealed partial class CredBrokerClient
 {
+    /// <summary>The response header of ReadAudit that carries the store's chain head.</summary>
+    public const string AuditHeadHeader = "credbroker-audit-head";
+
+    /// <summary>Where a broker publishes its audit keys (a JWKS), on every listener.</summary>
+    public const string AuditKeysPath = "/.well-known/audit-keys.json";
+
+    /// <summary>
+    /// The broker's published audit keys (JWKS JSON), fetched from <paramref name="brokerAddress"/> itself:
+    /// over HTTP/2 as gRPC is (prior knowledge on cleartext, ALPN with TLS). No identity is needed.
+    /// </summary>
+    public static async Task<string> GetAuditKeysJsonAsync(Uri brokerAddress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(brokerAddress);
+        using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.GetAsync(new Uri(brokerAddress, AuditKeysPath), cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Streams the audit log, oldest first. Without <see cref="AuditFilter.Follow"/> it ends at the
     /// log's end; with it, it runs until cancelled, so no call deadline applies. Role: operator.
     /// </summary>
-    public async IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, CancellationToken cancellationToken = default) => ReadAuditAsync(filter, onHead: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAuditAsync(AuditFilter, CancellationToken)"/>, and hands <paramref name="onHead"/> the
+    /// store's chain head (<c>SEQ:HASH</c>, read before the first event) when the broker sends one.
+    /// </summary>
+    public async IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, Action<string>? onHead, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var token = await identityToken(cancellationToken).ConfigureAwait(false);
@@ -31,11 +56,21 @@ public sealed partial class CredBrokerClient
         };
         using var call = stubs.Admin.ReadAudit(request, options);
         var stream = call.ResponseStream;
+        var headSeen = onHead is null;
         while (true)
         {
             AuditEventRecord record;
             try
             {
+                if (!headSeen)
+                {
+                    headSeen = true;
+                    if ((await call.ResponseHeadersAsync.ConfigureAwait(false)).GetValue(AuditHeadHeader) is { } head)
+                    {
+                        onHead!(head);
+                    }
+                }
+
                 if (!await stream.MoveNext(cancellationToken).ConfigureAwait(false))
                 {
                     yield break;

@@ -92,6 +92,22 @@ public sealed partial class RedisAuditSink : IAuditSink, IAuditReader
         return json.Contains('\n', StringComparison.Ordinal) ? throw new InvalidOperationException("canonical audit JSON holds a raw newline") : json;
     }
 
+    /// <summary>The chain-head key every replica appends after: what <c>audit verify</c> compares the stream's end with.</summary>
+    public async ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await RunAsync("read audit head", db => db.HashGetAsync(RedisKeys.AuditHead(prefix), ["seq", "hash"]), cancellationToken).ConfigureAwait(false);
+            return head[0].IsNull
+                ? new AuditHead(0, AuditCanonical.GenesisHash)
+                : new AuditHead(long.Parse((string)head[0]!, CultureInfo.InvariantCulture), (string?)head[1] ?? string.Empty);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            throw new AuditSinkUnavailableException(e.Message, e);
+        }
+    }
+
     public async ValueTask<IReadOnlyList<AuditRecord>> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken)
     {
         var from = string.IsNullOrEmpty(afterCursor) ? "-" : "(" + afterCursor;

@@ -71,6 +71,7 @@ public static class BrokerHost
         }
 
         builder.Services.Configure<AuditOptions>(section.GetSection(AuditOptions.Section));
+        builder.Services.Configure<CredBroker.Core.Grants.RefusalLimitOptions>(section.GetSection(CredBroker.Core.Grants.RefusalLimitOptions.Section));
         builder.Services.PostConfigure<AuditOptions>(o => o.File = string.IsNullOrWhiteSpace(o.File) ? null : Path.GetFullPath(o.File, builder.Environment.ContentRootPath));
         if (!string.IsNullOrWhiteSpace(section["Audit:File"]))
         {
@@ -89,9 +90,11 @@ public static class BrokerHost
         // No scrape cache: a scrape right after a decision shows it (the exporter caches 300 ms by default).
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>("audit");
         builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
+        builder.Services.AddHostedService<CredBroker.Server.Audit.AuditCheckpointService>();
 
         var app = builder.Build();
         app.MapGrpcService<GrantRpc>();
@@ -100,6 +103,7 @@ public static class BrokerHost
         app.MapGrpcService<VerifyRpc>();
         app.MapGrpcHealthChecksService();
         app.MapWellKnown();
+        app.MapAuditKeys();
 
         // Prometheus text on GET /metrics, on every listener (the HTTP/1.1 one is where scrapers come).
         app.MapPrometheusScrapingEndpoint();

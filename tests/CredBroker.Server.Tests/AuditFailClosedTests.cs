@@ -16,6 +16,9 @@ public sealed class AuditFailClosedTests
 
         public ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken) =>
             throw new AuditSinkUnavailableException("disk full");
+
+        public ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken) =>
+            throw new AuditSinkUnavailableException("disk full");
     }
 
     [Test]

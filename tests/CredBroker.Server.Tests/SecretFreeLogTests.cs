@@ -21,6 +21,9 @@ public sealed class SecretFreeLogTests
 
         public ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken) =>
             Down ? throw new AuditSinkUnavailableException("disk full") : ValueTask.FromResult(AuditChain.Seal(unsealed, 1, AuditCanonical.GenesisHash));
+
+        public ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken) =>
+            Down ? throw new AuditSinkUnavailableException("disk full") : ValueTask.FromResult(new AuditHead(0, AuditCanonical.GenesisHash));
     }
 
     [Test]

@@ -175,8 +175,9 @@ public sealed partial class AnomalyResponder(
             ["action"] = ActionName(rule.Action),
             ["action_outcome"] = done.Outcome,
         };
+        // The observation may carry a refused request's oversized fields: recorded cut to the limits.
         await audit.TryAppendAsync(
-            new AuditEntry(AuditKinds.Anomaly, ActionName(rule.Action))
+            AuditBounds.Apply(new AuditEntry(AuditKinds.Anomaly, ActionName(rule.Action))
             {
                 WorkloadId = observation.WorkloadId,
                 TaskId = observation.TaskId,
@@ -184,7 +185,7 @@ public sealed partial class AnomalyResponder(
                 GrantId = observation.GrantId,
                 Reason = reason,
                 Evidence = evidence,
-            },
+            }),
             cancellationToken).ConfigureAwait(false);
         return new AnomalyFiring(rule, subject, count, reason, done.Outcome, done.Revoked);
     }

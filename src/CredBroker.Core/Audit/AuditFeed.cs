@@ -37,6 +37,9 @@ public sealed class AuditFeed(IAuditReader reader, TimeProvider time)
         return query.Limit is < 0 or > MaxLimit ? Refusal.Invalid("limit", $"between 0 (no limit) and {MaxLimit}") : null;
     }
 
+    /// <summary>The store's chain head; read before the events, so every event up to it is among them.</summary>
+    public ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken) => reader.ReadHeadAsync(cancellationToken);
+
     /// <summary>Reads until the end of the log (or the limit), or with Follow until cancelled. Store failures throw <see cref="AuditSinkUnavailableException"/> or the store's own.</summary>
     public async IAsyncEnumerable<AuditRecord> ReadAsync(AuditQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -4,13 +4,39 @@ using Microsoft.Extensions.Logging;
 namespace CredBroker.Core.Audit;
 
 /// <summary>
-/// Appends each decision to every configured sink. Like Vault's audit devices, a decision stands only
-/// when at least one sink took its event: <see cref="TryAppendAsync"/> returns null when none did, and
-/// the caller fails closed (no grant without its audit record, invariant 6).
+/// Appends each decision to every configured sink. A decision stands only when its event is on
+/// record: with a durable sink configured (a file, Redis), every durable sink must have taken it and
+/// the in-memory sink does not count; with none, the in-memory sink is the record.
+/// <see cref="TryAppendAsync"/> returns null otherwise, and the caller fails closed (no grant
+/// without its audit record, invariant 6).
 /// </summary>
-public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditLog> logger, BrokerMetrics metrics)
+public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditLog> logger, BrokerMetrics metrics, AuditSinkHealth health)
 {
     private readonly IAuditSink[] sinks = sinks.ToArray();
+
+    /// <summary>The sinks whose events count as the record.</summary>
+    public IReadOnlyList<IAuditSink> RecordSinks => sinks.Any(s => s.Durable) ? sinks.Where(s => s.Durable).ToArray() : sinks;
+
+    /// <summary>Every configured sink, in the order they are written.</summary>
+    public IReadOnlyList<IAuditSink> Sinks => sinks;
+
+    /// <summary>Appends <paramref name="unsealed"/> to one sink only (a checkpoint of that sink's own chain), keeping <see cref="AuditSinkHealth"/> current.</summary>
+    public async Task<AuditEvent> AppendToAsync(IAuditSink sink, AuditEvent unsealed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        try
+        {
+            var sealedEvent = await sink.AppendAsync(unsealed, cancellationToken).ConfigureAwait(false);
+            health.Succeeded(sink);
+            return sealedEvent;
+        }
+        catch (AuditSinkUnavailableException e)
+        {
+            health.Failed(sink, e);
+            LogSinkFailed(e, sink.Name, unsealed.Kind, unsealed.Id);
+            throw;
+        }
+    }
 
     /// <summary>The event as the first sink that took it sealed it; null when no sink could take it.</summary>
     public async Task<AuditEvent?> TryAppendAsync(AuditEntry entry, CancellationToken cancellationToken)
@@ -36,18 +62,29 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
             string.Empty,
             string.Empty);
 
+        var record = RecordSinks;
         AuditEvent? taken = null;
+        var missed = false;
         foreach (var sink in sinks)
         {
             try
             {
-                var sealedEvent = await sink.AppendAsync(unsealed, cancellationToken).ConfigureAwait(false);
-                taken ??= sealedEvent;
+                var sealedEvent = await AppendToAsync(sink, unsealed, cancellationToken).ConfigureAwait(false);
+                if (record.Contains(sink))
+                {
+                    taken ??= sealedEvent;
+                }
             }
-            catch (AuditSinkUnavailableException e)
+            catch (AuditSinkUnavailableException)
             {
-                LogSinkFailed(e, sink.Name, entry.Kind, unsealed.Id);
+                // Already logged; a record sink that missed the event leaves the decision unrecorded.
+                missed |= record.Contains(sink);
             }
+        }
+
+        if (missed)
+        {
+            taken = null;
         }
 
         if (taken is null)

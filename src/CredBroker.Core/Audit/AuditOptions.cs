@@ -22,4 +22,11 @@ public sealed class AuditOptions
 
     /// <summary>Events older than this are trimmed from the Redis stream (XTRIM MINID ~). Default: 90 days.</summary>
     public TimeSpan RedisRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// How often each sink gets a checkpoint of its chain head signed with the audit key (when its head
+    /// moved), besides one at shutdown. Events newer than the last checkpoint are protected by the hash
+    /// chain alone. Default: 60 seconds; at least 1 second.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -12,7 +12,8 @@ namespace CredBroker.Core.Audit;
 /// <summary>
 /// Records each grant decision before it leaves the broker. An issued grant whose event no sink took
 /// is retracted (revoked in the log and the store) and answered UNAVAILABLE: no token without its
-/// audit record. Refusals are recorded too; they stand whether or not the record was taken.
+/// audit record. Refusals are recorded too, their input cut to the field limits (<see cref="AuditBounds"/>);
+/// they stand whether or not the record was taken.
 /// </summary>
 public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies)
 {
@@ -38,6 +39,14 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         return final;
     }
 
+    /// <summary>A refusal deliberately not put on record (an identity past its refusal limit): only counted in the metrics.</summary>
+    public GrantOutcome Unrecorded(GrantOutcome.Refused refused, long started)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        metrics.GrantDecided("refused", DecisionOf(refused.Refusal.Kind), Stopwatch.GetElapsedTime(started));
+        return refused;
+    }
+
     private async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -51,7 +60,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                     // Whatever the action, this grant's token must not leave: the rule fired on it.
                     await RetractAsync(grant, "anomaly: " + firings[0].Rule.Name, CancellationToken.None).ConfigureAwait(false);
                     var denied = Refusal.Denied($"{firings[0].Reason}; {firings[0].Outcome}");
-                    await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(denied.Kind)) with { Reason = denied.Message, GrantId = grant.GrantId }, cancellationToken).ConfigureAwait(false);
+                    await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(denied.Kind)) with { Reason = denied.Message, GrantId = grant.GrantId }), cancellationToken).ConfigureAwait(false);
                     return new GrantOutcome.Refused(denied);
                 }
 
@@ -64,7 +73,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
 
                 return outcome;
             case GrantOutcome.Refused { Refusal: var refusal }:
-                await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.Message }, cancellationToken).ConfigureAwait(false);
+                await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.Message }), cancellationToken).ConfigureAwait(false);
                 if (IsOutOfScope(refusal))
                 {
                     var evidence = new Dictionary<string, string> { ["refusal"] = refusal.Message };
@@ -80,7 +89,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
             default:
                 // Any other outcome is a decision that must be on record before it is answered.
                 var kind = outcome.GetType().Name.ToLowerInvariant();
-                return await log.TryAppendAsync(Entry(request, "grant." + kind, kind), cancellationToken).ConfigureAwait(false) is null
+                return await log.TryAppendAsync(AuditBounds.Apply(Entry(request, "grant." + kind, kind)), cancellationToken).ConfigureAwait(false) is null
                     ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
                     : outcome;
         }

@@ -14,6 +14,17 @@ public sealed class InMemoryAuditSink(IOptions<AuditOptions> options) : IAuditSi
 
     public string Name => "memory";
 
+    /// <summary>Gone with the process: never the record when a durable sink is configured.</summary>
+    public bool Durable => false;
+
+    public ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return ValueTask.FromResult(new AuditHead(lastSeq, lastHash));
+        }
+    }
+
     public ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken)
     {
         lock (gate)

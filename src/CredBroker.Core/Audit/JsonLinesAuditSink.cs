@@ -6,14 +6,19 @@ namespace CredBroker.Core.Audit;
 /// <summary>
 /// Appends each event as one canonical JSON line to a file a SIEM agent ships, with the file's own
 /// hash chain, so <c>credbroker audit verify --file</c> checks an exported copy on its own. A restart
-/// continues the chain from the file's last line. Lines are flushed to disk before they count; the
-/// events that arrive while a flush is under way are written together and flushed once (an
-/// <see cref="AuditBatcher"/>).
+/// continues the chain from the file's last line, however long it is. Lines are flushed to disk before
+/// they count; the events that arrive while a flush is under way are written together and flushed
+/// once (an <see cref="AuditBatcher"/>). The file is created readable by the broker's user only.
 /// </summary>
 public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
 {
+    private const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     private readonly string path;
     private readonly AuditBatcher batcher;
+
+    /// <summary>Serialises the batcher's drain loop and <see cref="ReadHeadAsync"/>: the file and the head are never touched by two at once.</summary>
+    private readonly SemaphoreSlim gate = new(1, 1);
     private FileStream? file;
     private long lastSeq;
     private string lastHash = AuditCanonical.GenesisHash;
@@ -29,11 +34,35 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
 
     public ValueTask<AuditEvent> AppendAsync(AuditEvent unsealed, CancellationToken cancellationToken) => batcher.AppendAsync(unsealed, cancellationToken);
 
-    public void Dispose() => file?.Dispose();
+    /// <summary>Opens the file if it is not open (reading its head), so an unreadable file shows before the first event.</summary>
+    public async ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Open();
+            return new AuditHead(lastSeq, lastHash);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Close();
+            throw new AuditSinkUnavailableException($"audit file {path}: {e.Message}", e);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 
-    /// <summary>Called by the batcher's one drain loop, so the file and the head are never touched by two at once.</summary>
+    public void Dispose()
+    {
+        file?.Dispose();
+        gate.Dispose();
+    }
+
     private async Task<AuditEvent[]> AppendBatchAsync(IReadOnlyList<AuditEvent> batch)
     {
+        await gate.WaitAsync().ConfigureAwait(false);
         try
         {
             var stream = Open();
@@ -47,10 +76,19 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             // A half-written line must not be followed by more: reopen (and re-read the head) next time.
-            file?.Dispose();
-            file = null;
+            Close();
             throw new AuditSinkUnavailableException($"audit file {path}: {e.Message}", e);
         }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Close()
+    {
+        file?.Dispose();
+        file = null;
     }
 
     private FileStream Open()
@@ -61,10 +99,17 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Audit events name workloads, tasks and purposes: readable by the broker's user only (applies when the file is created).
+            options.UnixCreateMode = FileMode0600;
+        }
+
+        var stream = new FileStream(path, options);
         try
         {
-            if (LastLine(stream) is { } last)
+            if (AuditFileTail.LastLine(stream) is { } last)
             {
                 var head = AuditCanonical.Parse(last);
                 (lastSeq, lastHash) = (head.Seq, head.Hash);
@@ -82,28 +127,5 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
             stream.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The file's last complete line, read from the end so a large log costs no more than its tail.</summary>
-    private static string? LastLine(FileStream stream)
-    {
-        var length = stream.Length;
-        var window = (int)Math.Min(length, 1024 * 1024);
-        if (window == 0)
-        {
-            return null;
-        }
-
-        var buffer = new byte[window];
-        stream.Seek(length - window, SeekOrigin.Begin);
-        stream.ReadExactly(buffer);
-        var text = Encoding.UTF8.GetString(buffer).TrimEnd('\n');
-        if (!buffer.AsSpan().EndsWith("\n"u8))
-        {
-            throw new FormatException("the last line is incomplete; repair the file before the broker appends to it");
-        }
-
-        var start = text.LastIndexOf('\n') + 1;
-        return text[start..];
     }
 }

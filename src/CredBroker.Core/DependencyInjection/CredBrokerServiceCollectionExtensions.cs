@@ -61,6 +61,7 @@ public static class CredBrokerServiceCollectionExtensions
             .Validate(o => o.MemoryMaxEvents >= 1, "CredBroker:Audit:MemoryMaxEvents must be at least 1")
             .Validate(o => o.RedisMaxLength >= 1000, "CredBroker:Audit:RedisMaxLength must be at least 1000")
             .Validate(o => o.RedisRetention >= TimeSpan.FromHours(1), "CredBroker:Audit:RedisRetention must be at least 1 hour")
+            .Validate(o => o.CheckpointInterval >= TimeSpan.FromSeconds(1), "CredBroker:Audit:CheckpointInterval must be at least 1 second")
             .ValidateOnStart();
 
         // The store's own sink; UseRedisStore replaces it. Further sinks (a file) are added beside it.
@@ -69,6 +70,9 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<InMemoryAuditSink>());
         services.TryAddSingleton<LiveGrants>();
         services.TryAddSingleton(sp => new BrokerMetrics(sp.GetService<IMeterFactory>(), sp.GetRequiredService<LiveGrants>()));
+        services.TryAddSingleton<AuditSinkHealth>();
+        services.TryAddSingleton<AuditSigningKeys>();
+        services.TryAddSingleton<AuditCheckpointWriter>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<GrantAudit>();
         services.TryAddSingleton<AuditFeed>();
@@ -76,6 +80,9 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IAnomalyCounter, InMemoryAnomalyCounter>();
         services.TryAddSingleton<AnomalyResponder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
+        services.AddOptions<RefusalLimitOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefusalLimitOptions>, RefusalLimitOptionsValidator>());
+        services.TryAddSingleton<RefusalLimiter>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<Approvals.ApprovalBroker>();

@@ -20,7 +20,8 @@ public sealed partial class GrantBroker(
     AccessTokenIssuer tokens,
     TimeProvider time,
     ILogger<GrantBroker> logger,
-    GrantAudit audit)
+    GrantAudit audit,
+    RefusalLimiter refusals)
 {
     /// <summary>A rule lifting within this long is waited out rather than refused, so a grant is not bounced for a second.</summary>
     private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(1.5);
@@ -30,7 +31,19 @@ public sealed partial class GrantBroker(
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (refusals.Check(request.WorkloadId) is { } limited)
+        {
+            // Past its refusal limit: the refusal that crossed it is on record, these are not (each would be).
+            LogRefusalLimited(request.WorkloadId);
+            return audit.Unrecorded(new GrantOutcome.Refused(limited), started);
+        }
+
         var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
+        if (outcome is GrantOutcome.Refused { Refusal: var refusal } && await refusals.CountAsync(request.WorkloadId, refusal, cancellationToken).ConfigureAwait(false) is { } crossed)
+        {
+            outcome = new GrantOutcome.Refused(crossed);
+        }
+
         return await audit.RecordAsync(request, outcome, started, cancellationToken).ConfigureAwait(false);
     }
 
@@ -229,6 +242,10 @@ public sealed partial class GrantBroker(
         await audit.RecordRevocationAsync(auditKind, result, reason, cancellationToken).ConfigureAwait(false);
         return BrokerResult<GrantRevocationResult>.Ok(result);
     }
+
+    /// <summary>Debug: a flood of these is what the limit is for.</summary>
+    [LoggerMessage(EventId = 1045, Level = LogLevel.Debug, Message = "Refused a grant request of {WorkloadId} undecided: past its refusal limit")]
+    private partial void LogRefusalLimited(string workloadId);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Issued grant {GrantId} to {WorkloadId} for task {TaskId}, expires {ExpiresAt:O}")]
     private partial void LogIssued(string grantId, string workloadId, string taskId, DateTimeOffset expiresAt);

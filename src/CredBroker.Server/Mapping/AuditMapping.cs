@@ -6,6 +6,9 @@ namespace CredBroker.Server.Mapping;
 
 public static class AuditMapping
 {
+    /// <summary>ReadAudit's response header: the store's chain head as <c>SEQ:HASH</c>, read before the first event.</summary>
+    public const string HeadHeader = "credbroker-audit-head";
+
     public static AuditEventRecord ToProto(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);

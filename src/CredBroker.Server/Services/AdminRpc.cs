@@ -105,6 +105,9 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
 
         try
         {
+            // Before the events: `audit verify` checks the log still reaches it (newest events removed with their hashes).
+            var head = await audit.ReadHeadAsync(context.CancellationToken);
+            await context.WriteResponseHeadersAsync(new Metadata { { AuditMapping.HeadHeader, head.ToString() } });
             await foreach (var record in audit.ReadAsync(query, context.CancellationToken))
             {
                 await responseStream.WriteAsync(AuditMapping.ToProto(record));

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace CredBroker.Core.Audit;
+
+/// <summary>
+/// Appends a signed checkpoint of each sink's own chain head to that sink (every
+/// <see cref="AuditOptions.CheckpointInterval"/> and at shutdown). A sink whose head has not moved
+/// since its last checkpoint gets none, unless its last append failed: then the checkpoint is the
+/// retry that shows it can take events again.
+/// </summary>
+public sealed partial class AuditCheckpointWriter(AuditLog log, AuditSigningKeys keys, AuditSinkHealth health, TimeProvider time, ILogger<AuditCheckpointWriter> logger)
+{
+    /// <summary>Per sink, where its last checkpoint from this process landed.</summary>
+    private readonly ConcurrentDictionary<string, AuditHead> written = new(StringComparer.Ordinal);
+
+    public async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sink in log.Sinks)
+        {
+            try
+            {
+                var head = await sink.ReadHeadAsync(cancellationToken).ConfigureAwait(false);
+                var unchanged = head.Seq == 0 || (written.TryGetValue(sink.Name, out var last) && last == head);
+                if (unchanged && health.LastFailure(sink) is null)
+                {
+                    continue;
+                }
+
+                var checkpoint = await log.AppendToAsync(sink, AuditCheckpoint.Create(head, time.GetUtcNow(), keys), cancellationToken).ConfigureAwait(false);
+                written[sink.Name] = new AuditHead(checkpoint.Seq, checkpoint.Hash);
+                LogCheckpoint(sink.Name, head.Seq, checkpoint.Seq);
+            }
+            catch (AuditSinkUnavailableException e)
+            {
+                // The sink's health already says so; the next interval tries again.
+                LogCheckpointFailed(e, sink.Name);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Debug, Message = "Audit sink {Sink}: checkpoint of seq {HeadSeq} written at seq {Seq}")]
+    private partial void LogCheckpoint(string sink, long headSeq, long seq);
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "Audit sink {Sink} could not take a checkpoint")]
+    private partial void LogCheckpointFailed(Exception error, string sink);
+}
