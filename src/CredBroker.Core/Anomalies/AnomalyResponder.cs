@@ -228,6 +228,7 @@ public sealed partial class AnomalyResponder(
         AnomalySignal.GrantRate => "grants",
         AnomalySignal.RevokedTokenUse => "uses of revoked or expired tokens",
         AnomalySignal.WorkloadMismatch => "uses of a token by another workload",
+        AnomalySignal.ForeignTask => "requests naming another workload's task",
         _ => "reported anomalies",
     };
 

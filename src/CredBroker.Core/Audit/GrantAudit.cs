@@ -14,7 +14,7 @@ namespace CredBroker.Core.Audit;
 /// is retracted (revoked in the log and the store) and answered UNAVAILABLE: no token without its
 /// audit record. Refusals are recorded too; they stand whether or not the record was taken.
 /// </summary>
-public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies)
+public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies, RefusalSignals refusals)
 {
     /// <param name="started">When the decision began (<see cref="Stopwatch.GetTimestamp"/>), for the latency histogram.</param>
     public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, long started, CancellationToken cancellationToken)
@@ -64,11 +64,10 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
 
                 return outcome;
             case GrantOutcome.Refused { Refusal: var refusal }:
-                await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.Message }, cancellationToken).ConfigureAwait(false);
+                await log.TryAppendAsync(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.AuditDetail ?? refusal.Message }, cancellationToken).ConfigureAwait(false);
                 if (IsOutOfScope(refusal))
                 {
-                    var evidence = new Dictionary<string, string> { ["refusal"] = refusal.Message };
-                    await anomalies.ObserveAsync(new AnomalyObservation(AnomalySignal.ScopeProbing, request.WorkloadId, request.TaskId, request.Tools, string.Empty, evidence), cancellationToken).ConfigureAwait(false);
+                    await refusals.ObserveAsync(request, refusal, cancellationToken).ConfigureAwait(false);
                 }
 
                 return outcome;

@@ -75,6 +75,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<ToolUseRecorder>();
         services.TryAddSingleton<IAnomalyCounter, InMemoryAnomalyCounter>();
         services.TryAddSingleton<AnomalyResponder>();
+        services.TryAddSingleton<RefusalSignals>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
