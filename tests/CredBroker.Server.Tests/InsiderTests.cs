@@ -1,4 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
 using CredBroker.Core.Audit;
+using CredBroker.Core.SigningKeys;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
 using CredBroker.Testing.Redis;
@@ -33,6 +37,9 @@ public sealed class InsiderTests(string store)
             audience: https://tickets.test
           - name: rogue.ping
             audience: https://rogue.test
+        audiences:
+          https://tickets.test: { servers: [spiffe://test.local/tools/tickets] }
+          https://rogue.test: { servers: [spiffe://test.local/tools/rogue] }
         workloads:
           - name: victims
             id: spiffe://test.local/agents/victims/*
@@ -62,6 +69,26 @@ public sealed class InsiderTests(string store)
           - name: foreign-task
             signal: foreignTask
             threshold: 5
+            window: 10m
+            action: quarantineWorkload
+            quarantine: 5m
+          - name: replay
+            signal: revokedTokenUse
+            per: workload
+            threshold: 1
+            window: 10m
+            action: quarantineWorkload
+            quarantine: 5m
+          - name: stolen
+            signal: workloadMismatch
+            per: task
+            threshold: 1
+            window: 10m
+            action: revokeTask
+          - name: reported
+            signal: reported
+            per: workload
+            threshold: 1
             window: 10m
             action: quarantineWorkload
             quarantine: 5m
@@ -176,5 +203,134 @@ public sealed class InsiderTests(string store)
         var recorded = (await AuditAsync(AuditKinds.GrantRefused)).Single(e => e.WorkloadId == attacker);
         Assert.That(recorded.Reason, Is.EqualTo($"task {taskId} belongs to workload {victim}"));
         await AssertUntouchedAsync(victim, taskId, grant);
+    }
+
+    private async Task<IntrospectResponse> IntrospectAsync(string token, string tool = HonestTool) =>
+        await broker.Verify.IntrospectAsync(new IntrospectRequest { Token = token }, broker.As(tool));
+
+    private async Task<RecordToolUseResponse> ReportAsync(string reporter, string grantId, string outcome, string presenter = "", string workload = "", string task = "", string tool = "tickets.read") =>
+        await broker.Verify.RecordToolUseAsync(
+            new RecordToolUseRequest { GrantId = grantId, Tool = tool, Action = "GET /tickets/7", Outcome = outcome, PresenterWorkloadId = presenter, WorkloadId = workload, TaskId = task },
+            broker.As(reporter));
+
+    [Test]
+    public async Task A_rogue_tool_server_cannot_introspect_another_audiences_token()
+    {
+        var (victim, taskId) = (NewVictim(), BrokerFixture.NewTaskId());
+        var grant = await GrantAsync(victim, taskId);
+
+        var answer = await IntrospectAsync(grant.AccessToken, RogueTool);
+
+        Assert.That(answer.Active, Is.False);
+        Assert.That(answer.Sub, Is.Empty, "an inactive answer carries no claims (RFC 7662 section 2.2)");
+        Assert.That(answer.Reason, Does.Contain("does not serve"));
+        await AssertUntouchedAsync(victim, taskId, grant);
+    }
+
+    [Test]
+    public async Task A_rogue_tool_servers_reports_on_another_audiences_grant_move_nothing()
+    {
+        var (victim, attacker, taskId) = (NewVictim(), NewAttacker(), BrokerFixture.NewTaskId());
+        var grant = await GrantAsync(victim, taskId);
+
+        var replayed = await ReportAsync(RogueTool, grant.GrantId, ToolUseReport.RejectedRevoked);
+        var mismatch = await ReportAsync(RogueTool, grant.GrantId, "ok", presenter: attacker);
+
+        Assert.That(replayed.AnomalyActions.Concat(mismatch.AnomalyActions), Is.Empty);
+        await AssertUntouchedAsync(victim, taskId, grant);
+        var recorded = (await AuditAsync(AuditKinds.ToolUse)).Where(e => e.GrantId == grant.GrantId).ToList();
+        Assert.That(recorded, Has.Count.EqualTo(2), "the attempts are on record");
+        Assert.That(recorded.Select(e => e.Caller), Is.All.EqualTo(RogueTool));
+        Assert.That(recorded.Select(e => e.Evidence["grant"]), Is.All.Contains("which the reporter does not serve"));
+    }
+
+    [Test]
+    public async Task A_rogue_tool_server_naming_a_workload_and_task_with_an_unknown_grant_moves_nothing()
+    {
+        var (victim, taskId) = (NewVictim(), BrokerFixture.NewTaskId());
+        var grant = await GrantAsync(victim, taskId);
+
+        var replayed = await ReportAsync(RogueTool, "g_unknown" + Guid.NewGuid().ToString("N")[..8], ToolUseReport.RejectedExpired, workload: victim, task: taskId);
+
+        Assert.That(replayed.AnomalyActions, Is.Empty);
+        await AssertUntouchedAsync(victim, taskId, grant);
+    }
+
+    [Test]
+    public async Task A_tool_servers_report_on_its_own_audiences_grant_counts_against_that_grants_workload()
+    {
+        // The control for the two tests above: the rules are live, for the right reporter and subject.
+        var (victim, attacker) = (NewVictim(), NewAttacker());
+        var victimTask = BrokerFixture.NewTaskId();
+        var victimGrant = await GrantAsync(victim, victimTask);
+        var own = await GrantAsync(attacker, BrokerFixture.NewTaskId(), "rogue.ping");
+
+        var replayed = await ReportAsync(RogueTool, own.GrantId, ToolUseReport.RejectedRevoked, workload: victim, task: victimTask, tool: "rogue.ping");
+
+        Assert.That(replayed.AnomalyActions.Single(), Does.Contain($"workload {attacker} quarantined"), "the grant's own workload, not the one the report named");
+        await AssertUntouchedAsync(victim, victimTask, victimGrant);
+    }
+
+    [Test]
+    public async Task An_anomaly_report_naming_a_grant_counts_against_that_grant_and_an_unknown_grant_against_no_one()
+    {
+        var (victim, attacker, taskId) = (NewVictim(), NewAttacker(), BrokerFixture.NewTaskId());
+        var grant = await GrantAsync(victim, taskId);
+        var own = await GrantAsync(attacker, BrokerFixture.NewTaskId());
+        var op = broker.As(TestPolicy.Operator);
+
+        var unknown = await broker.Admin.ReportAnomalyAsync(new ReportAnomalyRequest { Kind = "exfiltration", GrantId = "g_unknown" + Guid.NewGuid().ToString("N")[..8], WorkloadId = victim, TaskId = taskId }, op);
+        var misnamed = await broker.Admin.ReportAnomalyAsync(new ReportAnomalyRequest { Kind = "exfiltration", GrantId = own.GrantId, WorkloadId = victim }, op);
+
+        Assert.That(unknown.Action, Does.Contain("nothing was counted"));
+        Assert.That(misnamed.Action, Does.Contain($"workload {attacker} quarantined"));
+        await AssertUntouchedAsync(victim, taskId, grant);
+    }
+
+    /// <summary>A key-directory insider: the broker's real signing key, claims of the attacker's choosing.</summary>
+    private string Reforge(string token, Action<JsonObject> change)
+    {
+        var parts = token.Split('.');
+        var claims = JsonNode.Parse(TokenParts.Decode(parts[1]))!.AsObject();
+        change(claims);
+        var key = broker.Services.GetRequiredService<SigningKeyRing>().Active;
+        var input = parts[0] + "." + TokenParts.Encode(claims.ToJsonString());
+        return input + "." + TokenParts.Encode(key.Key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256));
+    }
+
+    [Test]
+    public async Task Introspect_refuses_a_token_issued_in_the_future_or_differing_from_its_grant()
+    {
+        var (victim, taskId) = (NewVictim(), BrokerFixture.NewTaskId());
+        var grant = await GrantAsync(victim, taskId);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        var forged = new Dictionary<string, string>
+        {
+            ["same claims"] = Reforge(grant.AccessToken, _ => { }),
+            ["iat in the future"] = Reforge(grant.AccessToken, c => (c["iat"], c["nbf"]) = (now + 120, now)),
+            ["wider scope"] = Reforge(grant.AccessToken, c => c["scope"] = "tickets.read tickets.write"),
+            ["other task"] = Reforge(grant.AccessToken, c => c["task_id"] = BrokerFixture.NewTaskId()),
+            ["other subject"] = Reforge(grant.AccessToken, c => c["sub"] = NewVictim()),
+        };
+        var answers = new Dictionary<string, IntrospectResponse>();
+        foreach (var (name, token) in forged)
+        {
+            answers[name] = await IntrospectAsync(token);
+        }
+
+        var moved = await IntrospectAsync(Reforge(grant.AccessToken, c => c["aud"] = "https://rogue.test"), RogueTool);
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers["same claims"].Active, Is.True, "the forge itself makes tokens Introspect accepts");
+            Assert.That(answers["iat in the future"].Reason, Does.Contain("issued in the future"));
+            foreach (var name in new[] { "iat in the future", "wider scope", "other task", "other subject" })
+            {
+                Assert.That(answers[name].Active, Is.False, name);
+            }
+
+            Assert.That(moved.Active, Is.False, "another audience");
+            Assert.That(answers["wider scope"].Reason, Is.EqualTo("token does not match its grant record"));
+        });
     }
 }

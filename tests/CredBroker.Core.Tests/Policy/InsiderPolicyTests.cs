@@ -51,4 +51,41 @@ public sealed class InsiderPolicyTests
 
         Assert.That(problems.Single(), Does.Contain("action revokeTool would revoke tools the caller only asked for"));
     }
+
+    [Test]
+    public void Audiences_name_the_tool_servers_that_serve_them()
+    {
+        var policy = PolicyLoader.Parse(Catalogue + """
+            audiences:
+              https://db.example: { servers: [spiffe://example.org/tools/db, spiffe://example.org/tools/replicas/*] }
+            """);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(policy.Serves("spiffe://example.org/tools/db", "https://db.example"), Is.True);
+            Assert.That(policy.Serves("spiffe://example.org/tools/replicas/r1", "https://db.example"), Is.True);
+            Assert.That(policy.Serves("spiffe://example.org/tools/git", "https://db.example"), Is.False);
+            Assert.That(policy.Serves("spiffe://example.org/tools/db", "https://git.example"), Is.False);
+        });
+    }
+
+    [Test]
+    public void Without_an_audiences_section_no_tool_server_serves_any_audience() =>
+        Assert.That(PolicyLoader.Parse(Catalogue).Serves("spiffe://example.org/tools/db", "https://db.example"), Is.False);
+
+    [Test]
+    public void Bad_audiences_are_each_reported()
+    {
+        var problems = Problems(Catalogue + """
+            audiences:
+              https://db.example: { servers: [tools/db], colour: red }
+              https://nowhere.example: { servers: [spiffe://example.org/tools/x] }
+              https://empty.example: {}
+            """);
+
+        Assert.That(problems, Has.Some.Contains("'tools/db' is not a SPIFFE ID"));
+        Assert.That(problems, Has.Some.Contains("unknown key 'colour'"));
+        Assert.That(problems, Has.Some.Contains("'https://nowhere.example' is the audience of no tool"));
+        Assert.That(problems, Has.Some.Contains("'https://empty.example' needs servers"));
+    }
 }
