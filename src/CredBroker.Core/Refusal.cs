@@ -19,6 +19,12 @@ public enum RefusalKind
 /// <summary>A refusal a person can act on.</summary>
 public sealed record Refusal(RefusalKind Kind, string Message, string? Field = null, TimeSpan? RetryAfter = null)
 {
+    /// <summary>
+    /// What the audit record says in place of <see cref="Message"/> when the caller must not learn it
+    /// (e.g. who owns a task that is not theirs); null: the message is the whole story.
+    /// </summary>
+    public string? AuditDetail { get; init; }
+
     public static Refusal Invalid(string field, string problem) => new(RefusalKind.InvalidArgument, $"{field}: {problem}", field);
 
     public static Refusal Denied(string message) => new(RefusalKind.PermissionDenied, message);

@@ -56,7 +56,7 @@ public sealed class TaskEnvelopeTests(string store)
         Assert.That(outside.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
         Assert.That(outside.Status.Detail, Is.EqualTo($"tool 'tickets.write' is outside the envelope of task {taskId}"));
         Assert.That(stranger.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
-        Assert.That(stranger.Status.Detail, Is.EqualTo($"task {taskId} belongs to workload {TestPolicy.Support}"));
+        Assert.That(stranger.Status.Detail, Is.EqualTo($"task {taskId} is not yours"), "the owner is never named to another workload");
     }
 
     [Test]
@@ -79,7 +79,7 @@ public sealed class TaskEnvelopeTests(string store)
         var other = Refused(() => GrantAsync(taskId, TestPolicy.OtherCoder, "repo.read"));
         var open = Refused(() => OpenAsync(taskId, TestPolicy.Coder, tools: "repo.read"));
 
-        Assert.That(other.Status.Detail, Is.EqualTo($"task {taskId} belongs to workload {TestPolicy.Coder}"));
+        Assert.That(other.Status.Detail, Is.EqualTo($"task {taskId} is not yours"), "the owner is never named to another workload");
         Assert.That(open.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(open.Status.Detail, Does.Contain("already in use"));
     }

@@ -181,6 +181,16 @@ public sealed class AttackCatalogueTests
     }
 
     [Test]
+    public async Task A_token_whose_iat_is_in_the_future_is_refused_even_with_a_present_nbf()
+    {
+        // Rules cover tokens issued before their lift: a future iat would survive a lifted kill switch.
+        var claims = TokenForge.Claims();
+        claims["iat"] = DateTimeOffset.UtcNow.AddSeconds(90).ToUnixTimeSeconds();
+
+        Assert.That(await RefusalAsync(forge.Sign(forge.Header(), claims)), Is.EqualTo(TokenFailure.NotYetValid));
+    }
+
+    [Test]
     public async Task A_token_of_another_issuer_is_refused() =>
         Assert.That(await RefusalAsync(forge.Sign(forge.Header(), TokenForge.Claims(issuer: "https://evil.test"))), Is.EqualTo(TokenFailure.WrongIssuer));
 

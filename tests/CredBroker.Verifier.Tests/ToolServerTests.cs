@@ -30,6 +30,8 @@ public sealed class ToolServerTests
             audience: https://tickets.test
           - name: repo.read
             audience: https://git.test
+        audiences:
+          https://tickets.test: { servers: [spiffe://test.local/tools/tickets] }
         workloads:
           - name: support-agent
             id: spiffe://test.local/agents/support

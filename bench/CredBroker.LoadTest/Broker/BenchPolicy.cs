@@ -34,6 +34,8 @@ public static class BenchPolicy
             audience: https://bench.tool
           - name: bench.write
             audience: https://bench.tool
+        audiences:
+          https://bench.tool: { servers: [spiffe://bench.local/tools/bench] }
         # No maxLiveGrants or rateLimit on the workload: unlimited, so a throughput run measures the broker, not a quota.
         workloads:
           - name: bench-loader

@@ -59,12 +59,13 @@ public sealed partial class AnomalyResponder(
         return firings;
     }
 
-    /// <summary>A tool server's report of a revoked, expired or misused token.</summary>
-    public async ValueTask<IReadOnlyList<string>> ObserveAsync(ToolUseReport report, GrantRecord? grant, CancellationToken cancellationToken)
+    /// <summary>A tool server's report of a revoked or misused token, counted on the grant's own workload and task.</summary>
+    public async ValueTask<IReadOnlyList<string>> ObserveAsync(ToolUseReport report, GrantRecord grant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var workload = grant?.WorkloadId ?? report.WorkloadId;
-        var presenterDiffers = !string.IsNullOrEmpty(report.PresenterWorkloadId) && !string.IsNullOrEmpty(workload)
+        ArgumentNullException.ThrowIfNull(grant);
+        var workload = grant.WorkloadId;
+        var presenterDiffers = !string.IsNullOrEmpty(report.PresenterWorkloadId)
             && !string.Equals(report.PresenterWorkloadId, workload, StringComparison.Ordinal);
         AnomalySignal? signal = report.Outcome switch
         {
@@ -84,7 +85,9 @@ public sealed partial class AnomalyResponder(
             evidence["presenter_workload_id"] = report.PresenterWorkloadId;
         }
 
-        var observation = new AnomalyObservation(s, workload, grant?.TaskId ?? report.TaskId, [report.Tool], report.GrantId, evidence);
+        // The tool is one the grant carries, or none: a reporter must not pick which tool gets revoked.
+        IReadOnlyList<string> tools = grant.Tools.Contains(report.Tool, StringComparer.Ordinal) ? [report.Tool] : [];
+        var observation = new AnomalyObservation(s, workload, grant.TaskId, tools, report.GrantId, evidence);
         var firings = await ObserveAsync(observation, cancellationToken).ConfigureAwait(false);
         return firings.Select(f => f.Describe()).ToList();
     }
@@ -111,22 +114,34 @@ public sealed partial class AnomalyResponder(
             }
         }
 
-        var workload = string.IsNullOrEmpty(report.WorkloadId) ? grant?.WorkloadId ?? string.Empty : report.WorkloadId;
-        var taskId = string.IsNullOrEmpty(report.TaskId) ? grant?.TaskId ?? string.Empty : report.TaskId;
         var evidence = new Dictionary<string, string> { ["reported_kind"] = report.Kind };
         if (!string.IsNullOrEmpty(report.Detail))
         {
             evidence["detail"] = report.Detail;
         }
 
-        var observation = new AnomalyObservation(AnomalySignal.Reported, workload, taskId, grant?.Tools ?? [], report.GrantId, evidence, report.Kind);
-        var firings = await ObserveAsync(observation, cancellationToken).ConfigureAwait(false);
+        // A report naming a grant is about that grant's workload and task, whatever else it names; one
+        // naming a grant that is unknown is recorded and counts against no one.
+        var noGrant = string.IsNullOrEmpty(report.GrantId);
+        var workload = grant?.WorkloadId ?? (noGrant ? report.WorkloadId : string.Empty);
+        var taskId = grant?.TaskId ?? (noGrant ? report.TaskId : string.Empty);
+        foreach (var (key, claimed, actual) in new[] { ("reported_workload_id", report.WorkloadId, workload), ("reported_task_id", report.TaskId, taskId) })
+        {
+            if (!string.IsNullOrEmpty(claimed) && !string.Equals(claimed, actual, StringComparison.Ordinal))
+            {
+                evidence[key] = claimed;
+            }
+        }
+
+        var firings = noGrant || grant is not null
+            ? await ObserveAsync(new AnomalyObservation(AnomalySignal.Reported, workload, taskId, grant?.Tools ?? [], report.GrantId, evidence, report.Kind), cancellationToken).ConfigureAwait(false)
+            : [];
         if (firings.Count > 0)
         {
             return BrokerResult<AnomalyReportResult>.Ok(new AnomalyReportResult(string.Join("; ", firings.Select(f => f.Describe())), firings.Sum(f => f.RevokedGrants)));
         }
 
-        const string none = "recorded; no anomaly rule fired";
+        var none = noGrant || grant is not null ? "recorded; no anomaly rule fired" : "recorded; the grant is unknown or expired, so nothing was counted";
         var entry = new AuditEntry(AuditKinds.Anomaly, "recorded")
         {
             WorkloadId = workload,
@@ -229,6 +244,7 @@ public sealed partial class AnomalyResponder(
         AnomalySignal.GrantRate => "grants",
         AnomalySignal.RevokedTokenUse => "uses of revoked or expired tokens",
         AnomalySignal.WorkloadMismatch => "uses of a token by another workload",
+        AnomalySignal.ForeignTask => "requests naming another workload's task",
         _ => "reported anomalies",
     };
 

@@ -13,6 +13,8 @@ public enum AnomalySignal
     WorkloadMismatch,
     /// <summary>An external detector's <c>AdminService.ReportAnomaly</c>.</summary>
     Reported,
+    /// <summary>A refused request naming a task that belongs to another workload; counted against the caller only.</summary>
+    ForeignTask,
 }
 
 /// <summary>Whose events a rule counts together.</summary>

@@ -15,7 +15,7 @@ namespace CredBroker.Core.Audit;
 /// audit record. Refusals are recorded too, their input cut to the field limits (<see cref="AuditBounds"/>);
 /// they stand whether or not the record was taken.
 /// </summary>
-public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies)
+public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies, RefusalSignals refusals)
 {
     /// <param name="started">When the decision began (<see cref="Stopwatch.GetTimestamp"/>), for the latency histogram.</param>
     public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, long started, CancellationToken cancellationToken)
@@ -73,11 +73,10 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
 
                 return outcome;
             case GrantOutcome.Refused { Refusal: var refusal }:
-                await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.Message }), cancellationToken).ConfigureAwait(false);
+                await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.AuditDetail ?? refusal.Message }), cancellationToken).ConfigureAwait(false);
                 if (IsOutOfScope(refusal))
                 {
-                    var evidence = new Dictionary<string, string> { ["refusal"] = refusal.Message };
-                    await anomalies.ObserveAsync(new AnomalyObservation(AnomalySignal.ScopeProbing, request.WorkloadId, request.TaskId, request.Tools, string.Empty, evidence), cancellationToken).ConfigureAwait(false);
+                    await refusals.ObserveAsync(request, refusal, cancellationToken).ConfigureAwait(false);
                 }
 
                 return outcome;

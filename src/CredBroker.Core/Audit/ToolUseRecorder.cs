@@ -1,3 +1,4 @@
+using CredBroker.Core.Policy;
 using CredBroker.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -9,11 +10,13 @@ public sealed record ToolUseRecorded(AuditEvent Event, IReadOnlyList<string> Ano
 /// <summary>
 /// Puts a tool server's report of one token use on the audit record, with the grant's workload,
 /// owner, task and purpose looked up by its id (the tool server need not send them), and hands it to
-/// the anomaly rules.
+/// the anomaly rules. Only a report on a live grant of an audience the reporter serves reaches the
+/// rules: otherwise one tool server could name any workload or task and have it quarantined or revoked.
 /// </summary>
-public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IEnumerable<IToolUseObserver> observers, ILogger<ToolUseRecorder> logger)
+public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IEnumerable<IToolUseObserver> observers, IPolicySource policy, ILogger<ToolUseRecorder> logger)
 {
-    public async Task<BrokerResult<ToolUseRecorded>> RecordAsync(ToolUseReport report, CancellationToken cancellationToken)
+    /// <param name="reporterId">The tool server's own identity, as authenticated.</param>
+    public async Task<BrokerResult<ToolUseRecorded>> RecordAsync(ToolUseReport report, string reporterId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
         if (report.Validate() is { } invalid)
@@ -32,24 +35,31 @@ public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IE
             return Refusal.StoreUnavailable("grant store unavailable; the tool use was not recorded");
         }
 
-        var grant = stored?.Grant;
         var evidence = new Dictionary<string, string> { ["action"] = report.Action, ["outcome"] = report.Outcome };
         if (!string.IsNullOrEmpty(report.PresenterWorkloadId))
         {
             evidence["presenter_workload_id"] = report.PresenterWorkloadId;
         }
 
+        var grant = stored?.Grant;
         if (grant is null)
         {
-            // An expired grant's record is gone: the report stands on what the tool server said.
+            // The report stands on the reporter's word alone: kept as evidence, never as the event's subject.
             evidence["grant"] = "unknown or expired";
+            Claimed(evidence, report);
+        }
+        else if (!policy.Current.Serves(reporterId, grant.Audience))
+        {
+            evidence["grant"] = $"for audience {grant.Audience}, which the reporter does not serve";
+            Claimed(evidence, report);
+            grant = null;
         }
 
         var entry = new AuditEntry(AuditKinds.ToolUse, report.Outcome)
         {
-            WorkloadId = grant?.WorkloadId ?? report.WorkloadId,
+            WorkloadId = grant?.WorkloadId ?? string.Empty,
             Owner = grant?.Owner ?? string.Empty,
-            TaskId = grant?.TaskId ?? report.TaskId,
+            TaskId = grant?.TaskId ?? string.Empty,
             Purpose = grant?.Purpose ?? string.Empty,
             Tools = [report.Tool],
             GrantId = report.GrantId,
@@ -63,20 +73,36 @@ public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IE
         }
 
         var actions = new List<string>();
-        foreach (var observer in observers)
+        if (grant is not null)
         {
-            actions.AddRange(await observer.ObserveAsync(report, grant, cancellationToken).ConfigureAwait(false));
+            foreach (var observer in observers)
+            {
+                actions.AddRange(await observer.ObserveAsync(report, grant, cancellationToken).ConfigureAwait(false));
+            }
         }
 
         return BrokerResult<ToolUseRecorded>.Ok(new ToolUseRecorded(recorded, actions));
+    }
+
+    private static void Claimed(Dictionary<string, string> evidence, ToolUseReport report)
+    {
+        if (!string.IsNullOrEmpty(report.WorkloadId))
+        {
+            evidence["claimed_workload_id"] = report.WorkloadId;
+        }
+
+        if (!string.IsNullOrEmpty(report.TaskId))
+        {
+            evidence["claimed_task_id"] = report.TaskId;
+        }
     }
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Store unavailable while recording a use of grant {GrantId}")]
     private partial void LogStoreUnavailable(Exception error, string grantId);
 }
 
-/// <summary>Told of each recorded tool use (the anomaly rules); returns the actions it took.</summary>
+/// <summary>Told of each recorded use of a live grant that the reporter serves (the anomaly rules); returns the actions it took.</summary>
 public interface IToolUseObserver
 {
-    ValueTask<IReadOnlyList<string>> ObserveAsync(ToolUseReport report, Grants.GrantRecord? grant, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<string>> ObserveAsync(ToolUseReport report, Grants.GrantRecord grant, CancellationToken cancellationToken);
 }

@@ -7,8 +7,8 @@ namespace CredBroker.Core.Audit;
 
 /// <summary>What a tool server reports about one use of a token (<c>VerifyService.RecordToolUse</c>).</summary>
 /// <param name="PresenterWorkloadId">The workload the tool server saw presenting the token; empty when it does not know.</param>
-/// <param name="TaskId">The token's <c>task_id</c> as the tool server read it; used when the grant record has expired.</param>
-/// <param name="WorkloadId">The token's <c>sub</c> as the tool server read it; used when the grant record has expired.</param>
+/// <param name="TaskId">The token's <c>task_id</c> as the tool server read it; kept as evidence only (the grant's own task counts).</param>
+/// <param name="WorkloadId">The token's <c>sub</c> as the tool server read it; kept as evidence only (the grant's own workload counts).</param>
 public sealed record ToolUseReport(string GrantId, string Tool, string Action, string Outcome, string Detail, string PresenterWorkloadId, string TaskId = "", string WorkloadId = "")
 {
     public const int ActionMaxLength = 256;

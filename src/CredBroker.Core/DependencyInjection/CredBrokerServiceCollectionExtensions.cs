@@ -79,6 +79,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<ToolUseRecorder>();
         services.TryAddSingleton<IAnomalyCounter, InMemoryAnomalyCounter>();
         services.TryAddSingleton<AnomalyResponder>();
+        services.TryAddSingleton<RefusalSignals>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
         services.AddOptions<RefusalLimitOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefusalLimitOptions>, RefusalLimitOptionsValidator>());

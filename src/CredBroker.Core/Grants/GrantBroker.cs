@@ -184,7 +184,8 @@ public sealed partial class GrantBroker(
     {
         GrantInsertResult.TaskRevoked r => Refusal.Precondition($"task {request.TaskId} was revoked at {r.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"),
         GrantInsertResult.TaskNotOpened => Refusal.Precondition($"task {request.TaskId} is not open: policy requires an orchestrator to open it first (requireOpenTask)"),
-        GrantInsertResult.TaskOwnedByOther o => Refusal.Denied($"task {request.TaskId} belongs to workload {o.WorkloadId}"),
+        // The caller learns only that the task is not theirs; naming the owner would tell any agent who owns any task.
+        GrantInsertResult.TaskOwnedByOther o => Refusal.Denied($"task {request.TaskId} is not yours") with { AuditDetail = $"task {request.TaskId} belongs to workload {o.WorkloadId}" },
         GrantInsertResult.OutsideEnvelope e => Refusal.Denied($"tool '{e.Tool}' is outside the envelope of task {request.TaskId}"),
         GrantInsertResult.TaskExpired x => Refusal.Precondition($"task {request.TaskId} passed its deadline at {x.Deadline:yyyy-MM-ddTHH:mm:ssZ}"),
         _ => throw new InvalidOperationException($"unexpected insert result {result.GetType().Name}"),

@@ -12,6 +12,16 @@ public sealed record BrokerPolicy(
     /// <summary>The <c>anomalies:</c> section: rules that act when agents go off script. Default: none.</summary>
     public IReadOnlyList<AnomalyRule> Anomalies { get; init; } = [];
 
+    /// <summary>
+    /// The <c>audiences:</c> section: which tool-server identities serve each audience. A tool server may
+    /// introspect and report on tokens of its own audiences only. Default: none, so no tool server may.
+    /// </summary>
+    public IReadOnlyDictionary<string, AudienceDefinition> Audiences { get; init; } = new Dictionary<string, AudienceDefinition>(StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="toolServerId"/> is listed as a server of <paramref name="audience"/>.</summary>
+    public bool Serves(string toolServerId, string audience) =>
+        Audiences.TryGetValue(audience, out var served) && served.Servers.Any(p => p.Matches(toolServerId));
+
     /// <summary>The first workload entry whose pattern matches, in file order; null when the workload is not in policy.</summary>
     public WorkloadDefinition? FindWorkload(string workloadId) => Workloads.FirstOrDefault(w => w.Id.Matches(workloadId));
 }
@@ -43,6 +53,10 @@ public sealed record ToolDefinition(string Name, string Audience, TimeSpan? MaxT
     /// <summary>What the request context must show for this tool to be granted; all must hold.</summary>
     public IReadOnlyList<ContextCondition> Conditions { get; init; } = [];
 }
+
+/// <param name="Audience">A token audience (<c>aud</c>), as tools name it.</param>
+/// <param name="Servers">The tool-server identities (SPIFFE IDs or patterns ending in <c>/*</c>) that host it.</param>
+public sealed record AudienceDefinition(string Audience, IReadOnlyList<IdPattern> Servers);
 
 /// <summary>The risk a tool carries, in policy as <c>low</c>, <c>medium</c>, <c>high</c>, <c>critical</c>.</summary>
 public enum ToolRisk

@@ -177,6 +177,14 @@ public sealed class AccessTokenValidator
             return outside;
         }
 
+        // Revocation rules are keyed on iat (a rule covers tokens issued before its lift): a token
+        // claiming a later iat than the clock allows would outlive a lifted kill switch. RFC 7519
+        // section 4.1.6 leaves iat advisory; here it is load-bearing, so the skew bounds it too.
+        if (issuedAt.Value > now + clockSkew)
+        {
+            return AccessTokenValidation.Fail(TokenFailure.NotYetValid, "token claims to be issued in the future (iat beyond the allowed clock skew)");
+        }
+
         var subject = Text(ClaimNames.Subject);
         var clientId = Text(ClaimNames.ClientId);
         var jti = Text(ClaimNames.JwtId);

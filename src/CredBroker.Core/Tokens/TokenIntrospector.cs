@@ -1,12 +1,18 @@
+using CredBroker.Core.Grants;
+using CredBroker.Core.Policy;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 
 namespace CredBroker.Core.Tokens;
 
-/// <summary>RFC 7662 for our own tokens: active only when well signed, in its lifetime, and its grant is live and unrevoked.</summary>
-public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations)
+/// <summary>
+/// RFC 7662 for our own tokens: active only when well signed, in its lifetime, for an audience the
+/// asking tool server serves, and its grant is live, unrevoked and says what the token says.
+/// </summary>
+public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations, IPolicySource policy)
 {
-    public async Task<BrokerResult<Introspection>> IntrospectAsync(string? token, CancellationToken cancellationToken)
+    /// <param name="toolServerId">The caller's identity; only tokens of the audiences policy lists it for are answered.</param>
+    public async Task<BrokerResult<Introspection>> IntrospectAsync(string? token, string toolServerId, CancellationToken cancellationToken)
     {
         if (token is { Length: > AccessTokenValidator.MaxTokenLength })
         {
@@ -19,15 +25,22 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
             return BrokerResult<Introspection>.Ok(Introspection.Inactive(validation.Failure!));
         }
 
-        GrantStatus status;
+        // RFC 7662 section 2.2: a resource server not allowed to introspect this token is answered
+        // "inactive". Otherwise any tool server could read every other server's tokens and their claims.
+        if (!policy.Current.Serves(toolServerId, claims.Audience))
+        {
+            return BrokerResult<Introspection>.Ok(Introspection.Inactive("token is for an audience this tool server does not serve (policy audiences)"));
+        }
+
+        StoredGrant? stored;
         StandingRules standing;
         try
         {
-            // Two reads in parallel: the grant's own record (task slot) and the mass rules.
-            var statusRead = store.GetGrantStatusAsync(claims.TaskId, claims.JwtId, cancellationToken).AsTask();
+            // Two reads in parallel: the grant's own record and the mass rules.
+            var grantRead = store.FindGrantAsync(claims.JwtId, cancellationToken).AsTask();
             var rulesRead = revocations.GetStandingAsync(claims.Subject, claims.Scope, cancellationToken).AsTask();
-            await Task.WhenAll(statusRead, rulesRead).ConfigureAwait(false);
-            status = await statusRead.ConfigureAwait(false);
+            await Task.WhenAll(grantRead, rulesRead).ConfigureAwait(false);
+            stored = await grantRead.ConfigureAwait(false);
             standing = await rulesRead.ConfigureAwait(false);
         }
         catch (BrokerStoreUnavailableException)
@@ -41,14 +54,27 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
             return BrokerResult<Introspection>.Ok(Introspection.Inactive(Describe(rule)));
         }
 
-        return BrokerResult<Introspection>.Ok(status.State switch
+        return BrokerResult<Introspection>.Ok(stored switch
         {
-            GrantState.Active => new Introspection(true, null, claims),
-            GrantState.GrantRevoked => Introspection.Inactive($"grant was revoked at {status.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"),
-            GrantState.TaskRevoked => Introspection.Inactive($"task {claims.TaskId} was revoked at {status.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}"),
-            _ => Introspection.Inactive("grant is unknown or expired"),
+            null => Introspection.Inactive("grant is unknown or expired"),
+            { TaskRevokedAt: { } at } => Introspection.Inactive($"task {claims.TaskId} was revoked at {at:yyyy-MM-ddTHH:mm:ssZ}"),
+            { RevokedAt: { } at } => Introspection.Inactive($"grant was revoked at {at:yyyy-MM-ddTHH:mm:ssZ}"),
+            _ when !Agrees(stored.Grant, claims) => Introspection.Inactive("token does not match its grant record"),
+            _ => new Introspection(true, null, claims),
         });
     }
+
+    /// <summary>
+    /// A token whose claims differ from its grant was not minted by this broker for that grant: signed
+    /// with a stolen key, it could widen its scope or move to another task or audience under a live jti.
+    /// </summary>
+    private static bool Agrees(GrantRecord grant, AccessTokenClaims claims) =>
+        string.Equals(grant.TaskId, claims.TaskId, StringComparison.Ordinal)
+        && string.Equals(grant.Audience, claims.Audience, StringComparison.Ordinal)
+        && string.Equals(grant.WorkloadId, claims.Subject, StringComparison.Ordinal)
+        && grant.IssuedAt == claims.IssuedAt
+        && grant.Tools.Count == claims.Scope.Count
+        && grant.Tools.Order(StringComparer.Ordinal).SequenceEqual(claims.Scope.Order(StringComparer.Ordinal), StringComparer.Ordinal);
 
     private static string Describe(RevocationRule rule) => rule.Kind switch
     {

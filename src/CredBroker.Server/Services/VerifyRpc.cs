@@ -4,6 +4,7 @@ using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Tokens;
 using CredBroker.Protocol.V1;
+using CredBroker.Server.Auth;
 using CredBroker.Server.Errors;
 using CredBroker.Server.Mapping;
 using Google.Protobuf.WellKnownTypes;
@@ -55,7 +56,7 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
     public override async Task<RecordToolUseResponse> RecordToolUse(RecordToolUseRequest request, ServerCallContext context)
     {
         var report = new ToolUseReport(request.GrantId, request.Tool, request.Action, request.Outcome, request.Detail, request.PresenterWorkloadId, request.TaskId, request.WorkloadId);
-        var result = await toolUse.RecordAsync(report, context.CancellationToken);
+        var result = await toolUse.RecordAsync(report, context.Caller().Id, context.CancellationToken);
         return result.Succeeded
             ? new RecordToolUseResponse { EventId = result.Value.Event.Id, AnomalyActions = { result.Value.AnomalyActions } }
             : throw RpcErrors.From(result.Refusal);
@@ -63,7 +64,7 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
 
     public override async Task<IntrospectResponse> Introspect(IntrospectRequest request, ServerCallContext context)
     {
-        var result = await introspector.IntrospectAsync(request.Token, context.CancellationToken);
+        var result = await introspector.IntrospectAsync(request.Token, context.Caller().Id, context.CancellationToken);
         if (!result.Succeeded)
         {
             throw RpcErrors.From(result.Refusal);

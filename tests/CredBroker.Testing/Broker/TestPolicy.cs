@@ -29,6 +29,10 @@ public static class TestPolicy
             audience: https://tickets.test
           - name: repo.read
             audience: https://git.test
+        # The one test tool identity hosts both test tool servers, so tests can check any token with it.
+        audiences:
+          https://tickets.test: { servers: [spiffe://test.local/tools/tickets] }
+          https://git.test: { servers: [spiffe://test.local/tools/tickets] }
         workloads:
           - name: support-agent
             id: spiffe://test.local/agents/support

@@ -5,7 +5,8 @@ namespace CredBroker.Core.Policy;
 
 /// <summary>
 /// The <c>anomalies:</c> section. Each rule: <c>name</c>, <c>signal</c> (scopeProbing, grantRate,
-/// revokedTokenUse, workloadMismatch, reported), <c>per</c> (task, the default, or workload),
+/// revokedTokenUse, workloadMismatch, reported, foreignTask), <c>per</c> (task, the default, or workload;
+/// foreignTask counts per workload only),
 /// <c>threshold</c> (events within <c>window</c>), <c>action</c> (deny, revokeTask,
 /// quarantineWorkload with <c>quarantine</c>, revokeTool), and for reported rules an optional <c>kind</c>.
 /// </summary>
@@ -18,6 +19,7 @@ internal sealed partial class PolicyReader
         ["revokedTokenUse"] = AnomalySignal.RevokedTokenUse,
         ["workloadMismatch"] = AnomalySignal.WorkloadMismatch,
         ["reported"] = AnomalySignal.Reported,
+        ["foreignTask"] = AnomalySignal.ForeignTask,
     };
 
     private static readonly Dictionary<string, AnomalyAction> Actions = new(StringComparer.Ordinal)
@@ -55,10 +57,10 @@ internal sealed partial class PolicyReader
         string? name = null, kind = null;
         AnomalySignal? signal = null;
         AnomalyAction? action = null;
-        var per = AnomalyScope.Task;
+        AnomalyScope? per = null;
         int? threshold = null;
         TimeSpan? window = null, quarantine = null;
-        YamlNode? kindNode = null, quarantineNode = null;
+        YamlNode? kindNode = null, quarantineNode = null, perNode = null, actionNode = null;
         foreach (var (key, value) in Entries(node, "name", "signal", "per", "threshold", "window", "action", "quarantine", "kind"))
         {
             switch (key)
@@ -76,6 +78,7 @@ internal sealed partial class PolicyReader
                     signal = OneOf(value, "anomalies[].signal", Signals);
                     break;
                 case "per":
+                    perNode = value;
                     per = Scalar(value, "anomalies[].per") switch
                     {
                         "task" => AnomalyScope.Task,
@@ -95,6 +98,7 @@ internal sealed partial class PolicyReader
 
                     break;
                 case "action":
+                    actionNode = value;
                     action = OneOf(value, "anomalies[].action", Actions);
                     break;
                 case "quarantine":
@@ -134,7 +138,21 @@ internal sealed partial class PolicyReader
             Problem(kindNode, $"anomaly rule '{name}': kind applies only to signal reported");
         }
 
-        return new AnomalyRule(name, signal.Value, per, threshold.Value, window.Value, action.Value, quarantine, kind);
+        // A request naming another workload's task carries no task of the caller's to count it against.
+        if (signal == AnomalySignal.ForeignTask && per == AnomalyScope.Task)
+        {
+            Problem(perNode!, $"anomaly rule '{name}': signal foreignTask counts per workload (the caller), never per task");
+        }
+
+        // The tools of a refused request are the caller's choice: revoking them would let any agent
+        // revoke, for everyone, a tool it merely asked for.
+        if (action == AnomalyAction.RevokeTool && signal is AnomalySignal.ScopeProbing or AnomalySignal.ForeignTask)
+        {
+            Problem(actionNode!, $"anomaly rule '{name}': action revokeTool would revoke tools the caller only asked for; use deny, revokeTask or quarantineWorkload");
+        }
+
+        var scope = per ?? (signal == AnomalySignal.ForeignTask ? AnomalyScope.Workload : AnomalyScope.Task);
+        return new AnomalyRule(name, signal.Value, scope, threshold.Value, window.Value, action.Value, quarantine, kind);
     }
 
     private T? OneOf<T>(YamlNode node, string what, Dictionary<string, T> choices)

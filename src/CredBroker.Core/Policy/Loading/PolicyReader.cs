@@ -16,7 +16,9 @@ internal sealed partial class PolicyReader(string source)
         var workloads = new List<WorkloadDefinition>();
         var roles = RoleTable.Empty;
         IReadOnlyList<AnomalyRule> anomalies = [];
-        foreach (var (key, value) in Entries(root, "limits", "tools", "workloads", "roles", "version", "anomalies"))
+        Dictionary<string, AudienceDefinition> audiences = new(StringComparer.Ordinal);
+        YamlNode? audiencesNode = null;
+        foreach (var (key, value) in Entries(root, "limits", "tools", "workloads", "roles", "version", "anomalies", "audiences"))
         {
             switch (key)
             {
@@ -42,6 +44,10 @@ internal sealed partial class PolicyReader(string source)
                 case "anomalies":
                     anomalies = ReadAnomalies(value);
                     break;
+                case "audiences":
+                    audiencesNode = value;
+                    audiences = ReadAudiences(value);
+                    break;
                 case "version":
                     if (Scalar(value, "version") is not "1")
                     {
@@ -65,12 +71,17 @@ internal sealed partial class PolicyReader(string source)
             }
         }
 
+        foreach (var audience in audiences.Keys.Where(a => !tools.Values.Any(t => t.Audience == a)))
+        {
+            Problem(audiencesNode!, $"audiences: '{audience}' is the audience of no tool in the catalogue");
+        }
+
         foreach (var overlap in RoleOverlap.Problems(workloads, roles))
         {
             Problems.Add($"{source}: {overlap}");
         }
 
-        return new BrokerPolicy(limits, tools, workloads, roles) { Anomalies = anomalies };
+        return new BrokerPolicy(limits, tools, workloads, roles) { Anomalies = anomalies, Audiences = audiences };
     }
 
     private IEnumerable<(string Key, YamlNode Value)> Entries(YamlNode node, params string[] allowed)
