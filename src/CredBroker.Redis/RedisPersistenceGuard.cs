@@ -34,7 +34,7 @@ public sealed partial class RedisPersistenceGuard(IConnectionMultiplexer redis, 
             if (!options.Value.AcceptDataLossRisk)
             {
                 LogUnsafe(summary);
-                throw new InvalidOperationException(
+                throw new Core.BrokerConfigurationException(
                     $"Redis could lose an acknowledged revocation: {summary}. Configure it with appendonly yes, appendfsync always, " +
                     "maxmemory-policy noeviction, or set CredBroker:RedisAcceptDataLossRisk=true to run anyway");
             }

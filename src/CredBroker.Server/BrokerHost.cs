@@ -12,6 +12,7 @@ using CredBroker.Server.Http;
 using CredBroker.Server.Keys;
 using CredBroker.Server.Revocation;
 using CredBroker.Server.Services;
+using CredBroker.Server.Startup;
 using CredBroker.Server.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,10 @@ public static class BrokerHost
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings shipped with the broker (appsettings.json) sit beside it, wherever it is started from, so
+        // `dotnet run`, the installed credbroker tool and a container read the same ones. Relative paths in
+        // settings (key directory, audit file, policy file) are taken from the working directory instead.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var section = builder.Configuration.GetSection(BrokerOptions.Section);
         var server = section.Get<ServerOptions>() ?? new ServerOptions();
@@ -40,7 +44,7 @@ public static class BrokerHost
         ConfigureKestrel(builder, server);
         builder.Services.Configure<BrokerOptions>(section);
         builder.Services.Configure<SigningKeyOptions>(section.GetSection("Keys"));
-        builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = Path.GetFullPath(o.KeyDirectory, builder.Environment.ContentRootPath));
+        builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = Path.GetFullPath(o.KeyDirectory));
         builder.Services.Configure<StoreOptions>(section.GetSection("Storage"));
         builder.Services.Configure<ServerOptions>(section);
 
@@ -49,7 +53,7 @@ public static class BrokerHost
         {
             policyFile = builder.Environment.IsDevelopment()
                 ? Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml")
-                : throw new OptionsValidationException(BrokerOptions.Section, typeof(BrokerOptions), ["CredBroker:PolicyFile is required outside the Development environment"]);
+                : throw new OptionsValidationException(BrokerOptions.Section, typeof(BrokerOptions), ["CredBroker:PolicyFile is not set: outside the Development environment the broker needs a policy file (--CredBroker:PolicyFile=policy.yaml); to try it locally with the dev policy and dev identities, pass --dev"]);
         }
 
         builder.AddPolicyFile(policyFile, server.PolicyCheckInterval);
@@ -72,7 +76,7 @@ public static class BrokerHost
 
         builder.Services.Configure<AuditOptions>(section.GetSection(AuditOptions.Section));
         builder.Services.Configure<CredBroker.Core.Grants.RefusalLimitOptions>(section.GetSection(CredBroker.Core.Grants.RefusalLimitOptions.Section));
-        builder.Services.PostConfigure<AuditOptions>(o => o.File = string.IsNullOrWhiteSpace(o.File) ? null : Path.GetFullPath(o.File, builder.Environment.ContentRootPath));
+        builder.Services.PostConfigure<AuditOptions>(o => o.File = string.IsNullOrWhiteSpace(o.File) ? null : Path.GetFullPath(o.File));
         if (!string.IsNullOrWhiteSpace(section["Audit:File"]))
         {
             broker.AddAuditFile();
@@ -122,6 +126,8 @@ public static class BrokerHost
         builder.Services.AddSingleton(jwksLocation);
         var explicitEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        var (grpcUrls, httpUrl) = Urls(urls, server);
+        builder.Services.AddSingleton(new BrokerListeners(explicitEndpoints ? [] : [.. grpcUrls.Append(httpUrl).OfType<string>().Select(ToUri)]));
         if (!explicitEndpoints)
         {
             // The URLs become explicit listeners below; left in place as well, Kestrel would warn at
@@ -141,8 +147,6 @@ public static class BrokerHost
                 return;
             }
 
-            // Loopback unless told otherwise: a broker is never exposed by accident.
-            var grpcUrls = string.IsNullOrWhiteSpace(urls) ? [DefaultUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var url in grpcUrls)
             {
                 // Cleartext HTTP/2 needs prior knowledge, which Kestrel offers only on an HTTP/2-only
@@ -150,8 +154,7 @@ public static class BrokerHost
                 Listen(k, url, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2);
             }
 
-            var httpUrl = server.HttpUrl ?? (string.IsNullOrWhiteSpace(urls) ? DefaultHttpUrl : null);
-            if (!string.IsNullOrWhiteSpace(httpUrl))
+            if (httpUrl is not null)
             {
                 // JWKS, metadata and health for HTTP/1.1 clients beside a cleartext gRPC port.
                 Listen(k, httpUrl, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, jwksLocation.UseListener);
@@ -159,9 +162,19 @@ public static class BrokerHost
         });
     }
 
+    private static (string[] Grpc, string? Http) Urls(string? urls, ServerOptions server)
+    {
+        // Loopback unless told otherwise: a broker is never exposed by accident.
+        var grpcUrls = string.IsNullOrWhiteSpace(urls) ? [DefaultUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var httpUrl = server.HttpUrl ?? (string.IsNullOrWhiteSpace(urls) ? DefaultHttpUrl : null);
+        return (grpcUrls, string.IsNullOrWhiteSpace(httpUrl) ? null : httpUrl);
+    }
+
+    private static Uri ToUri(string url) => new(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
+
     private static void Listen(KestrelServerOptions kestrel, string url, Func<bool, HttpProtocols> protocols, Action<Uri, ListenOptions>? listening = null)
     {
-        var uri = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
+        var uri = ToUri(url);
         var tls = uri.Scheme == Uri.UriSchemeHttps;
         void Configure(ListenOptions listen)
         {

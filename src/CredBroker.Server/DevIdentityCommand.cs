@@ -1,5 +1,8 @@
 using CredBroker.Core.Identity;
 using CredBroker.Core.Policy;
+using CredBroker.Core.SigningKeys;
+using CredBroker.Server.Startup;
+using Microsoft.Extensions.Options;
 
 namespace CredBroker.Server;
 
@@ -39,37 +42,42 @@ public static class DevIdentityCommand
             return Fail("usage: dev identity <spiffe-id> [--ttl 1h]   e.g. dev identity spiffe://dev.local/agents/support");
         }
 
-        var token = Issue(spiffeId, ttl, [.. rest], out var problem);
-        if (token is null)
+        var (hostArgs, verbose) = BrokerStartup.ReadArgs(rest);
+        return BrokerStartup.RunAsync(Console.Error, verbose, () =>
         {
-            return Fail(problem!);
-        }
+            var issued = Issue(spiffeId, ttl, hostArgs, verbose);
+            Console.Error.WriteLine($"signing keys: {issued.KeyDirectory}");
+            if (issued.Token is null)
+            {
+                return Task.FromResult(Fail(issued.Problem!));
+            }
 
-        Console.Out.WriteLine(token);
-        return 0;
+            Console.Out.WriteLine(issued.Token);
+            return Task.FromResult(0);
+        }).GetAwaiter().GetResult();
     }
 
     /// <summary>
     /// An identity token for <paramref name="spiffeId"/> from the dev issuer of the broker that
-    /// <paramref name="hostArgs"/> configure; null with the reason when dev identities are off.
+    /// <paramref name="hostArgs"/> configure, with the key directory it came from; no token, and the
+    /// reason, when dev identities are off. Throws what the broker's start would (see <see cref="StartupFailure"/>).
     /// </summary>
-    public static string? Issue(string spiffeId, TimeSpan ttl, string[] hostArgs, out string? problem)
+    public static DevIdentity Issue(string spiffeId, TimeSpan ttl, string[] hostArgs, bool verbose = false)
     {
-        using var app = BrokerHost.Build(hostArgs);
+        using var app = BrokerStartup.Build(hostArgs, verbose);
+        var keyDirectory = app.Services.GetRequiredService<IOptions<SigningKeyOptions>>().Value.KeyDirectory;
         var issuer = app.Services.GetService<DevIdentityIssuer>();
-        if (issuer is null)
-        {
-            problem = "dev identities are off; they are on in the Development environment or with CredBroker__DevIdentities=true";
-            return null;
-        }
-
-        problem = null;
-        return issuer.Issue(spiffeId, ttl);
+        return issuer is null
+            ? new DevIdentity(null, keyDirectory, "dev identities are off; they are on in the Development environment (pass --dev) or with CredBroker__DevIdentities=true")
+            : new DevIdentity(issuer.Issue(spiffeId, ttl), keyDirectory, null);
     }
 
     private static int Fail(string message)
     {
-        Console.Error.WriteLine(message);
+        Console.Error.WriteLine($"error: {message}");
         return 2;
     }
 }
+
+/// <summary>What <see cref="DevIdentityCommand.Issue"/> produced: the token, or why there is none.</summary>
+public sealed record DevIdentity(string? Token, string KeyDirectory, string? Problem);

@@ -1,10 +1,10 @@
 using CredBroker.Server;
+using CredBroker.Server.Startup;
 
 if (args is ["dev", "identity", ..])
 {
     return DevIdentityCommand.Run(args[2..]);
 }
 
-var app = BrokerHost.Build(args);
-await app.RunAsync();
-return 0;
+var (hostArgs, verbose) = BrokerStartup.ReadArgs(args);
+return await BrokerStartup.ServeAsync(hostArgs, verbose, Console.Error);

@@ -27,7 +27,7 @@ public sealed class RedisPersistenceTests
     [Test]
     public void The_broker_refuses_to_start_on_a_Redis_that_can_lose_revocations()
     {
-        var error = Assert.ThrowsAsync<InvalidOperationException>(async () => await BrokerFixture.StartAsync(redis.Endpoint));
+        var error = Assert.ThrowsAsync<CredBroker.Core.BrokerConfigurationException>(async () => await BrokerFixture.StartAsync(redis.Endpoint));
         Assert.That(error!.Message, Does.Contain("appendfsync is 'everysec', needs 'always'"));
         Assert.That(error.Message, Does.Contain("maxmemory-policy is 'allkeys-lru', needs 'noeviction'"));
         Assert.That(error.Message, Does.Contain("CredBroker:RedisAcceptDataLossRisk"));

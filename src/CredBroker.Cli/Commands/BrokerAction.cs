@@ -40,9 +40,15 @@ public static class BrokerAction
                 await error.WriteLineAsync($"error: {string.Join("; ", problems)}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
+            catch (CredBrokerException e) when (ConnectionFailure.Describe(e, options?.Address) is { } unreachable)
+            {
+                // No conversation with a broker took place: "no answer", whatever status the client made of it.
+                await error.WriteLineAsync($"error: UNAVAILABLE: {unreachable}").ConfigureAwait(false);
+                return ExitCodes.Unavailable;
+            }
             catch (CredBrokerException e) when (e.IsUnavailable)
             {
-                await error.WriteLineAsync($"error: {e.StatusName}: {Unreachable(e, options)}").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: {e.StatusName}: {e.Reason}").ConfigureAwait(false);
                 return ExitCodes.Unavailable;
             }
             catch (CredBrokerException e)
@@ -67,22 +73,5 @@ public static class BrokerAction
                 return ExitCodes.Interrupted;
             }
         });
-    }
-
-    /// <summary>The broker's reason, plus the address and the socket error when the broker was never reached.</summary>
-    private static string Unreachable(CredBrokerException e, CredBrokerClientOptions? options)
-    {
-        var cause = (e.InnerException as RpcException)?.Status.DebugException;
-        if (cause is null)
-        {
-            return e.Reason;
-        }
-
-        while (cause.InnerException is not null)
-        {
-            cause = cause.InnerException;
-        }
-
-        return $"cannot reach the broker at {options?.Address}: {cause.Message}";
     }
 }

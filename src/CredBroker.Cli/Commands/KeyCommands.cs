@@ -1,7 +1,8 @@
 using System.CommandLine;
 using CredBroker.Cli.Output;
 using CredBroker.Core.SigningKeys;
-using CredBroker.Server;
+using CredBroker.Server.Startup;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CredBroker.Cli.Commands;
@@ -22,33 +23,33 @@ public static class KeyCommands
 
     private static Command List()
     {
-        var dev = DevOption();
-        var command = new Command("list", "Show every signing key: kid, state (prepared, active, old, retired) and age") { dev };
+        var dev = ServeCommands.DevOption();
+        var verbose = ServeCommands.VerboseOption();
+        var command = new Command("list", "Show every signing key: kid, state (prepared, active, old, retired) and age") { dev, verbose };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((parse, _) => Run(parse, dev, (ring, output, format) =>
+        command.SetAction((parse, cancellationToken) => Run(parse, dev, verbose, (ring, output, format) =>
         {
             Printer.WriteRows(output, format, [.. ring.Snapshot().Select(k => Row(k.Key, k.State))]);
             return ExitCodes.Success;
-        }));
+        }, cancellationToken));
         return command;
     }
 
     private static Command Rotate()
     {
-        var dev = DevOption();
-        var command = new Command("rotate", "Add a new signing key: published at once, signing after the publish lead") { dev };
+        var dev = ServeCommands.DevOption();
+        var verbose = ServeCommands.VerboseOption();
+        var command = new Command("rotate", "Add a new signing key: published at once, signing after the publish lead") { dev, verbose };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((parse, _) => Run(parse, dev, (ring, output, format) =>
+        command.SetAction((parse, cancellationToken) => Run(parse, dev, verbose, (ring, output, format) =>
         {
             var key = ring.Rotate();
             var state = ring.Snapshot().First(k => k.Key.Kid == key.Kid).State;
             Printer.Write(output, format, Row(key, state));
             return ExitCodes.Success;
-        }));
+        }, cancellationToken));
         return command;
     }
-
-    private static Option<bool> DevOption() => new("--dev") { Description = "Use the Development profile's configuration, as `serve --dev` does" };
 
     private static IReadOnlyList<(string, object?)> Row(SigningKey key, SigningKeyState state) =>
     [
@@ -57,10 +58,17 @@ public static class KeyCommands
         ("created_at", key.CreatedAt),
     ];
 
-    private static Task<int> Run(ParseResult parse, Option<bool> dev, Func<SigningKeyRing, TextWriter, OutputFormat, int> body)
+    /// <summary>Runs <paramref name="body"/> on the key ring of the broker the arguments configure; a configuration that would stop that broker ends here as one line.</summary>
+    private static Task<int> Run(ParseResult parse, Option<bool> dev, Option<bool> verbose, Func<SigningKeyRing, TextWriter, OutputFormat, int> body, CancellationToken cancellationToken)
     {
-        using var app = BrokerHost.Build(ServeCommands.HostArgs(parse, dev));
-        var ring = app.Services.GetRequiredService<SigningKeyRing>();
-        return Task.FromResult(body(ring, parse.InvocationConfiguration.Output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table));
+        var error = parse.InvocationConfiguration.Error;
+        return BrokerStartup.RunAsync(error, parse.GetValue(verbose), async () =>
+        {
+            using var app = BrokerStartup.Build(ServeCommands.HostArgs(parse, dev), parse.GetValue(verbose));
+            var keys = app.Services.GetRequiredService<IOptions<SigningKeyOptions>>().Value.KeyDirectory;
+            await error.WriteLineAsync($"signing keys: {keys}").ConfigureAwait(false);
+            var ring = app.Services.GetRequiredService<SigningKeyRing>();
+            return body(ring, parse.InvocationConfiguration.Output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table);
+        }, cancellationToken);
     }
 }

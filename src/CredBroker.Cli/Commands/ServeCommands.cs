@@ -1,7 +1,7 @@
 using System.CommandLine;
 using CredBroker.Core.Identity;
 using CredBroker.Server;
-using Microsoft.Extensions.Hosting;
+using CredBroker.Server.Startup;
 
 namespace CredBroker.Cli.Commands;
 
@@ -16,24 +16,15 @@ public static class ServeCommands
 
     public static Command Serve()
     {
-        var dev = new Option<bool>("--dev") { Description = DevHelp };
+        var dev = DevOption();
+        var verbose = VerboseOption();
         var command = new Command("serve", "Run the broker (same as running CredBroker.Server); extra arguments are configuration, e.g. --CredBroker:Store=redis")
         {
-            dev,
+            dev, verbose,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var app = BrokerHost.Build(HostArgs(parse, dev));
-            await using (app.ConfigureAwait(false))
-            {
-                // Ctrl+C cancels the token; the host then stops gracefully, as under `dotnet run`.
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return ExitCodes.Success;
-        });
+        command.SetAction((parse, cancellationToken) =>
+            BrokerStartup.ServeAsync(HostArgs(parse, dev), parse.GetValue(verbose), parse.InvocationConfiguration.Error, cancellationToken));
         return command;
     }
 
@@ -54,33 +45,44 @@ public static class ServeCommands
             HelpName = "duration",
             CustomParser = Parse.Duration,
         };
-        var dev = new Option<bool>("--dev") { Description = DevHelp };
+        var dev = DevOption();
+        var verbose = VerboseOption();
         var identity = new Command("identity", "Print an identity token from the local broker's dev issuer (same key directory and audience as `serve`)")
         {
-            spiffeId, ttl, dev,
+            spiffeId, ttl, dev, verbose,
         };
         identity.TreatUnmatchedTokensAsErrors = false;
         identity.SetAction(async (parse, cancellationToken) =>
         {
+            var error = parse.InvocationConfiguration.Error;
             var lifetime = parse.GetValue(ttl) ?? TimeSpan.FromHours(1);
             if (lifetime > TimeSpan.FromHours(24))
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync("error: --ttl must be at most 24h").ConfigureAwait(false);
+                await error.WriteLineAsync("error: --ttl must be at most 24h").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
-            var token = DevIdentityCommand.Issue(parse.GetRequiredValue(spiffeId), lifetime, HostArgs(parse, dev), out var problem);
-            if (token is null)
+            return await BrokerStartup.RunAsync(error, parse.GetValue(verbose), async () =>
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {problem} (or pass --dev)").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+                var issued = DevIdentityCommand.Issue(parse.GetRequiredValue(spiffeId), lifetime, HostArgs(parse, dev), parse.GetValue(verbose));
+                // On stderr, so that $(credbroker dev identity ...) captures the token alone.
+                await error.WriteLineAsync($"signing keys: {issued.KeyDirectory}").ConfigureAwait(false);
+                if (issued.Token is null)
+                {
+                    await error.WriteLineAsync($"error: {issued.Problem}").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
 
-            await parse.InvocationConfiguration.Output.WriteLineAsync(token).ConfigureAwait(false);
-            return ExitCodes.Success;
+                await parse.InvocationConfiguration.Output.WriteLineAsync(issued.Token).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }, cancellationToken).ConfigureAwait(false);
         });
         return new Command("dev", "Local development helpers") { identity };
     }
+
+    internal static Option<bool> DevOption() => new(BrokerStartup.DevFlag) { Description = DevHelp };
+
+    internal static Option<bool> VerboseOption() => new(BrokerStartup.VerboseFlag) { Description = "On a start-up failure, print the exception with its stack trace too" };
 
     /// <summary>The broker's configuration arguments: everything the command did not parse, with the Development environment first under <c>--dev</c>.</summary>
     internal static string[] HostArgs(ParseResult parse, Option<bool> dev)
@@ -88,6 +90,7 @@ public static class ServeCommands
         var rest = parse.UnmatchedTokens.ToList();
         if (parse.GetValue(dev))
         {
+            // As the server program does with --dev: the Development environment, its dev policy and dev identities.
             rest.InsertRange(0, ["--environment", "Development"]);
         }
 

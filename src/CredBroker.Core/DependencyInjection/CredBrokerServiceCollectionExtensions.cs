@@ -30,7 +30,7 @@ public static class CredBrokerServiceCollectionExtensions
             .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromSeconds(30), "CredBroker:ClockSkew must be between 0 and 30 seconds")
             .ValidateOnStart();
         services.AddOptions<StoreOptions>()
-            .Validate(o => o.RevokedTaskRetention >= TimeSpan.FromHours(1), "CredBroker:Store:RevokedTaskRetention must be at least 1 hour")
+            .Validate(o => o.RevokedTaskRetention >= TimeSpan.FromHours(1), "CredBroker:Storage:RevokedTaskRetention must be at least 1 hour")
             .ValidateOnStart();
         services.AddOptions<SigningKeyOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "CredBroker:Keys:KeyDirectory is required")

@@ -34,7 +34,8 @@ public static class PolicyLoader
         }
         catch (YamlException e)
         {
-            throw new PolicyLoadException($"{source}:{e.Start.Line}: {e.Message}", e);
+            // Line and column, as editors and compilers print them, so a newcomer lands on the typo.
+            throw new PolicyLoadException($"{source}:{e.Start.Line}:{e.Start.Column}: {e.Message}", e);
         }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)

@@ -26,7 +26,7 @@ public static class IdentityRegistration
             .Validate<IOptions<TlsOptions>>(
                 (o, tls) => devIdentities || o.Issuers.Count > 0 || tls.Value.TrustBundles.Count > 0,
                 "no identity issuer or trust bundle is configured, so no caller could authenticate: set CredBroker:Identity:Issuers " +
-                "or CredBroker:Tls:TrustBundles (for local use only, CredBroker:DevIdentities=true)")
+                "or CredBroker:Tls:TrustBundles (for local use only, CredBroker:DevIdentities=true, or pass --dev)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
 

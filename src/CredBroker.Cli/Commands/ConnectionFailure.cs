@@ -1,0 +1,57 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using CredBroker.Client;
+using Grpc.Core;
+
+namespace CredBroker.Cli.Commands;
+
+/// <summary>
+/// Why no gRPC conversation with the broker took place, told by the likely cause: nothing listening, TLS on one
+/// side only, the broker's HTTP/1.1 port, or something that is not a gRPC server. Null when the broker answered.
+/// </summary>
+internal static class ConnectionFailure
+{
+    public static string? Describe(CredBrokerException error, Uri? address)
+    {
+        var rpc = error.InnerException as RpcException;
+        var chain = Chain(rpc?.Status.DebugException).ToList();
+        var where = $"cannot reach the broker at {address}";
+        if (chain.OfType<SocketException>().FirstOrDefault() is { } socket)
+        {
+            return socket.SocketErrorCode == SocketError.ConnectionRefused
+                ? $"{where}: nothing listens there (is the broker running? `credbroker serve --dev` starts one)"
+                : $"{where}: {socket.Message}";
+        }
+
+        if (chain.OfType<AuthenticationException>().Any())
+        {
+            return $"{where}: the TLS handshake failed; an https:// address needs a TLS listener (the broker's default port is cleartext: use http://)";
+        }
+
+        if (chain.OfType<HttpProtocolException>().FirstOrDefault() is { ErrorCode: 0xd })
+        {
+            return $"{where}: this is an HTTP/1.1 listener (JWKS, metadata, health), not the gRPC port; the gRPC port is the one of --urls (default {GlobalOptions.DefaultAddress})";
+        }
+
+        if (chain.Any(e => e is HttpProtocolException or HttpIOException) || (chain.Count > 0 && chain[0] is HttpRequestException))
+        {
+            return $"{where}: it did not answer as cleartext HTTP/2 (gRPC): an HTTP/1.1 server, or a TLS port reached with http:// (use https://)";
+        }
+
+        if (rpc is not null && rpc.Status.Detail.StartsWith("Bad gRPC response", StringComparison.Ordinal))
+        {
+            return $"{where}: something answered, but not a gRPC broker ({rpc.Status.Detail})";
+        }
+
+        return error.IsUnavailable && chain.Count > 0 ? $"{where}: {chain[^1].Message}" : null;
+    }
+
+    private static IEnumerable<Exception> Chain(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
+}
