@@ -38,10 +38,17 @@ public static class BrokerHost
         configure?.Invoke(builder);
         var section = builder.Configuration.GetSection(BrokerOptions.Section);
         var server = section.Get<ServerOptions>() ?? new ServerOptions();
+        var limits = builder.Configuration.GetSection(ConnectionLimitOptions.Section).Get<ConnectionLimitOptions>() ?? new ConnectionLimitOptions();
+        if (limits.Problems().ToList() is { Count: > 0 } badLimits)
+        {
+            throw new OptionsValidationException(ConnectionLimitOptions.Section, typeof(ConnectionLimitOptions), badLimits);
+        }
 
         // First: its https defaults must be in place when ConfigureKestrel's listeners call UseHttps.
         builder.AddBrokerTls();
-        ConfigureKestrel(builder, server);
+        ConfigureKestrel(builder, server, limits);
+        builder.Services.Configure<ConnectionLimitOptions>(builder.Configuration.GetSection(ConnectionLimitOptions.Section));
+        builder.Services.AddSingleton<CallSlots>();
         builder.Services.Configure<BrokerOptions>(section);
         builder.Services.Configure<SigningKeyOptions>(section.GetSection("Keys"));
         builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = Path.GetFullPath(o.KeyDirectory));
@@ -114,7 +121,7 @@ public static class BrokerHost
         return app;
     }
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions server)
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions server, ConnectionLimitOptions limits)
     {
         if (!string.IsNullOrWhiteSpace(server.PublicHttpUrl)
             && (!Uri.TryCreate(server.PublicHttpUrl, UriKind.Absolute, out var publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttp && publicUrl.Scheme != Uri.UriSchemeHttps)))
@@ -140,7 +147,10 @@ public static class BrokerHost
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = server.MaxMessageBytes + 1024;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            k.Limits.Http2.MaxStreamsPerConnection = 256;
+            k.Limits.MaxConcurrentConnections = limits.MaxConnections;
+            k.Limits.Http2.MaxStreamsPerConnection = limits.MaxStreamsPerConnection;
+            k.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            k.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
             if (explicitEndpoints)
             {
                 // Endpoints spelled out in configuration keep the protocols they name.

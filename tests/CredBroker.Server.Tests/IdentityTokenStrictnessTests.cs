@@ -77,6 +77,36 @@ public sealed class IdentityTokenStrictnessTests
         Assert.That((await broker.Grants.RequestGrantAsync(Request(), BrokerFixture.Bearer(iatWithinSkew))).Grant, Is.Not.Null);
     }
 
+    [Test]
+    public async Task MaxTokenLifetime_is_configurable()
+    {
+        var directory = Directory.CreateTempSubdirectory("credbroker-test-").FullName;
+        await spire.WriteJwksAsync(Path.Combine(directory, "spire.jwks"));
+        await using var strict = await BrokerFixture.StartAsync(directory: directory, settings: new Dictionary<string, string?>
+        {
+            ["CredBroker:Identity:Issuers:0:Issuer"] = spire.Name,
+            ["CredBroker:Identity:Issuers:0:JwksFile"] = Path.Combine(directory, "spire.jwks"),
+            ["CredBroker:Identity:Issuers:0:TrustDomains:0"] = "test.local",
+            ["CredBroker:Identity:MaxTokenLifetime"] = "00:10:00",
+        });
+
+        Assert.That((await strict.Grants.RequestGrantAsync(Request(), BrokerFixture.Bearer(spire.Token(TestPolicy.Support, lifetime: TimeSpan.FromMinutes(10))))).Grant, Is.Not.Null);
+        var error = Assert.ThrowsAsync<RpcException>(async () =>
+            await strict.Grants.RequestGrantAsync(Request(), BrokerFixture.Bearer(spire.Token(TestPolicy.Support, lifetime: TimeSpan.FromMinutes(30)))));
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
+        Assert.That(error.Status.Detail, Does.Contain("longer than the 10m this broker accepts (CredBroker:Identity:MaxTokenLifetime)"));
+    }
+
+    [TestCase("CredBroker:Identity:MaxTokenLifetime", "00:00:00")]
+    [TestCase("CredBroker:Identity:MaxTokenLifetime", "365.00:00:00")]
+    [TestCase("CredBroker:Identity:CacheMaxAge", "01:00:00")]
+    public void An_identity_limit_out_of_range_stops_the_broker_at_start_naming_it(string setting, string value)
+    {
+        var error = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+            await BrokerFixture.StartAsync(settings: new Dictionary<string, string?> { [setting] = value }));
+        Assert.That(error!.Message, Does.Contain(setting));
+    }
+
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     private static RequestGrantRequest Request() => new() { TaskId = BrokerFixture.NewTaskId(), Purpose = "read a ticket", Tools = { "tickets.read" } };

@@ -10,7 +10,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Agents ask for grants and hand them back.</summary>
-public sealed class GrantRpc(GrantBroker broker) : GrantService.GrantServiceBase
+public sealed class GrantRpc(GrantBroker broker, CallSlots slots) : GrantService.GrantServiceBase
 {
     public override async Task<RequestGrantResponse> RequestGrant(RequestGrantRequest request, ServerCallContext context)
     {
@@ -18,9 +18,17 @@ public sealed class GrantRpc(GrantBroker broker) : GrantService.GrantServiceBase
         return ToResponse(await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller), context.CancellationToken));
     }
 
-    /// <summary>Blocks until the approval is decided or the call's deadline passes (the client then sees DEADLINE_EXCEEDED).</summary>
-    public override async Task<RequestGrantResponse> AwaitApproval(AwaitApprovalRequest request, ServerCallContext context) =>
-        ToResponse(await broker.AwaitApprovalAsync(context.Caller().Id, request.ApprovalId, context.CancellationToken));
+    /// <summary>
+    /// Blocks until the approval is decided or the call's deadline passes (the client then sees DEADLINE_EXCEEDED).
+    /// Headers go out once the call is admitted, so a client knows it holds one of its identity's slots.
+    /// </summary>
+    public override async Task<RequestGrantResponse> AwaitApproval(AwaitApprovalRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        using var slot = slots.AwaitingApproval(caller.Id);
+        await context.WriteResponseHeadersAsync([]);
+        return ToResponse(await broker.AwaitApprovalAsync(caller.Id, request.ApprovalId, context.CancellationToken));
+    }
 
     private static RequestGrantResponse ToResponse(GrantOutcome outcome) => outcome switch
     {

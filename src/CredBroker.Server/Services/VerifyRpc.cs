@@ -13,7 +13,7 @@ using Grpc.Core;
 namespace CredBroker.Server.Services;
 
 /// <summary>Tool servers ask whether a token is live.</summary>
-public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch, IHostApplicationLifetime lifetime, ToolUseRecorder toolUse) : VerifyService.VerifyServiceBase
+public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch watch, IHostApplicationLifetime lifetime, ToolUseRecorder toolUse, CallSlots slots) : VerifyService.VerifyServiceBase
 {
     public override async Task WatchRevocations(WatchRevocationsRequest request, IServerStreamWriter<RevocationEvent> responseStream, ServerCallContext context)
     {
@@ -21,6 +21,9 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
         {
             throw RpcErrors.From(invalid);
         }
+
+        using var slot = slots.WatchStream(context.Caller().Id);
+        await context.WriteResponseHeadersAsync([]);
 
         // A stopping broker ends its watch streams at once, so verifiers reconnect (to another replica, or to
         // this one restarted) with their cursor; otherwise shutdown would wait for every verifier to hang up.
