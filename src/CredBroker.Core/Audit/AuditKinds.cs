@@ -20,4 +20,5 @@ public static class AuditKinds
     public const string PolicyReloaded = "policy.reloaded";
     public const string PolicyReloadRefused = "policy.reload_refused";
     public const string ToolUse = "tool.use";
+    public const string ToolReleased = "tool.released";
 }
