@@ -16,6 +16,7 @@ public static class CliApp
             GrantCommands.Create(),
             TaskCommands.Create(),
             RevokeCommands.Create(),
+            RevokeCommands.Release(),
             KillSwitchCommands.Create(),
             TokenCommands.Create(),
             AuditCommands.Create(),

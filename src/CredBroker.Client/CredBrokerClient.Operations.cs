@@ -51,15 +51,32 @@ public sealed partial class CredBrokerClient
         return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
     }
 
-    /// <summary>Revokes every token that carries a tool (the tool is compromised). Role: operator.</summary>
-    public async Task<RevocationResult> RevokeToolAsync(string tool, string? reason = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Revokes every token that carries a tool (the tool is compromised) and refuses its new grants for
+    /// <paramref name="duration"/>, or until <see cref="ReleaseToolAsync"/> when null. Role: operator.
+    /// </summary>
+    public async Task<RevocationResult> RevokeToolAsync(string tool, TimeSpan? duration = null, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        var request = new RevokeToolRequest { Tool = tool, Reason = reason ?? string.Empty };
+        if (duration is { } span)
+        {
+            request.Duration = Duration.FromTimeSpan(span);
+        }
+
+        var response = await CallAsync(options => stubs.Admin.RevokeToolAsync(request, options), cancellationToken).ConfigureAwait(false);
+        cache.Clear();
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue) { LiftedAt = Mapping.Time(response.LiftedAt) };
+    }
+
+    /// <summary>Lifts a standing tool revocation; returns when, or null when none stood. Tokens issued before stay dead. Role: operator.</summary>
+    public async Task<DateTimeOffset?> ReleaseToolAsync(string tool, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tool);
         var response = await CallAsync(
-            options => stubs.Admin.RevokeToolAsync(new RevokeToolRequest { Tool = tool, Reason = reason ?? string.Empty }, options),
+            options => stubs.Admin.ReleaseToolAsync(new ReleaseToolRequest { Tool = tool, Reason = reason ?? string.Empty }, options),
             cancellationToken).ConfigureAwait(false);
-        cache.Clear();
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
+        return response.Released ? Mapping.Time(response.ReleasedAt) : null;
     }
 
     /// <summary>Kills every token and refuses every grant until released. Role: operator.</summary>

@@ -3,4 +3,8 @@ namespace CredBroker.Client;
 /// <summary>What a revocation did.</summary>
 /// <param name="RevokedGrants">Grants that were live when it took effect; 0 when they were already revoked.</param>
 /// <param name="RevokedAt">When it took effect; for a repeated revocation, the first one's time.</param>
-public sealed record RevocationResult(long RevokedGrants, DateTimeOffset RevokedAt);
+public sealed record RevocationResult(long RevokedGrants, DateTimeOffset RevokedAt)
+{
+    /// <summary>When new grants are allowed again (a quarantine's or tool revocation's end); null while it stands until released.</summary>
+    public DateTimeOffset? LiftedAt { get; init; }
+}

@@ -113,12 +113,20 @@ public sealed class OperatorCommandTests
         var admin = await TokenAsync(TestPolicy.Support, BrokerFixture.NewTaskId(), "tickets.write");
         var reader = await TokenAsync(TestPolicy.Support, BrokerFixture.NewTaskId(), "tickets.read");
 
-        var run = await As(TestPolicy.Operator, "revoke", "tool", "tickets.write", "--reason", "tool compromised");
+        var run = await As(TestPolicy.Operator, "revoke", "tool", "tickets.write", "--for", "1h", "--reason", "tool compromised");
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Stdout, Does.Match(@"(?m)^tool\s+tickets\.write$"));
+        Assert.That(run.Stdout, Does.Match(@"(?m)^until\s+\d{4}-"));
         Assert.That((await IntrospectAsync(admin)).Active, Is.False);
         Assert.That((await IntrospectAsync(reader)).Active, Is.True);
+        var refused = await As(TestPolicy.Support, "grant", "request", "--task", BrokerFixture.NewTaskId(), "--tool", "tickets.write", "--purpose", "p");
+        Assert.That(refused.Stderr, Does.StartWith("error: FAILED_PRECONDITION: tool tickets.write was revoked"));
+
+        var released = Json(await As(TestPolicy.Operator, "release", "tool", "tickets.write", "--reason", "patched", "-o", "json"));
+
+        Assert.That(released.GetProperty("released").GetBoolean(), Is.True);
+        Assert.That((await IntrospectAsync(await TokenAsync(TestPolicy.Support, BrokerFixture.NewTaskId(), "tickets.write"))).Active, Is.True);
     }
 
     [Test]

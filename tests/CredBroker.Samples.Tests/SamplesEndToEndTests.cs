@@ -13,7 +13,7 @@ public sealed class SamplesEndToEndTests
     private const string Audience = "https://tickets.samples.test";
 
     private static readonly string Policy = TestPolicy.Yaml
-        .Replace("audience: https://tickets.test", "audience: " + Audience, StringComparison.Ordinal);
+        .Replace("https://tickets.test", Audience, StringComparison.Ordinal);
 
     [Test]
     public async Task The_agents_tool_call_succeeds_then_is_refused_after_the_orchestrator_revokes_the_task()

@@ -187,8 +187,11 @@ public sealed class AnomalyTests
             new RecordToolUseRequest { GrantId = grant.GrantId, Tool = "repo.read", Action = "clone", Outcome = "ok", PresenterWorkloadId = thief },
             broker.As(TestPolicy.Tool));
 
-        Assert.That(stolen.AnomalyActions.Single(), Does.Contain("tool repo.read revoked"));
+        Assert.That(stolen.AnomalyActions.Single(), Does.Contain("tool repo.read revoked until released"));
         Assert.That(await ActiveAsync(grant.AccessToken), Is.False);
+        var refused = Assert.ThrowsAsync<RpcException>(async () => await GrantAsync(NewCoder(), BrokerFixture.NewTaskId()));
+        Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition), "the revocation stands: no new token carries the tool");
+        Assert.That(refused.Status.Detail, Does.StartWith("tool repo.read was revoked"));
         var fired = (await AnomaliesAsync("stolen-token")).Single();
         Assert.That(fired.Evidence["presenter_workload_id"], Is.EqualTo(thief));
         Assert.That(fired.WorkloadId, Is.EqualTo(coder));

@@ -332,5 +332,19 @@ public sealed class InsiderTests(string store)
             Assert.That(moved.Active, Is.False, "another audience");
             Assert.That(answers["wider scope"].Reason, Is.EqualTo("token does not match its grant record"));
         });
+        await AssertUntouchedAsync(victim, taskId, grant);
+    }
+
+    [Test]
+    public async Task An_attacker_cannot_release_the_victims_grant()
+    {
+        var (victim, attacker, taskId) = (NewVictim(), NewAttacker(), BrokerFixture.NewTaskId());
+        var grant = await GrantAsync(victim, taskId);
+
+        var refused = Assert.ThrowsAsync<RpcException>(async () => await broker.Grants.ReleaseGrantAsync(new ReleaseGrantRequest { GrantId = grant.GrantId }, broker.As(attacker)));
+
+        Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+        Assert.That(refused.Status.Detail, Does.Not.Contain(victim));
+        await AssertUntouchedAsync(victim, taskId, grant);
     }
 }

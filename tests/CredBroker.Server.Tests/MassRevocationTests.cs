@@ -108,6 +108,55 @@ public sealed class MassRevocationTests(string store)
     }
 
     [Test]
+    public async Task RevokeTool_refuses_new_grants_of_the_tool_until_released()
+    {
+        var before = await GrantAsync(TestPolicy.Coder, "tickets.read");
+        var revoked = await broker.Admin.RevokeToolAsync(new RevokeToolRequest { Tool = "tickets.read", Reason = "tool compromised" }, broker.As(TestPolicy.Operator));
+        Assert.That(revoked.LiftedAt, Is.Null, "it stands until released");
+
+        var refused = Assert.ThrowsAsync<RpcException>(() => GrantAsync(TestPolicy.Support, "tickets.read"));
+        Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
+        Assert.That(refused.Status.Detail, Does.StartWith("tool tickets.read was revoked at").And.EndWith("until an operator releases it"));
+        Assert.That((await IntrospectAsync(await GrantAsync(TestPolicy.Coder, "repo.read"))).Active, Is.True, "other tools are granted");
+
+        var released = await broker.Admin.ReleaseToolAsync(new ReleaseToolRequest { Tool = "tickets.read", Reason = "patched" }, broker.As(TestPolicy.Operator));
+
+        Assert.That(released.Released, Is.True);
+        var after = await GrantAsync(TestPolicy.Support, "tickets.read");
+        Assert.That((await IntrospectAsync(after)).Active, Is.True, "a grant issued after the release lives");
+        Assert.That((await IntrospectAsync(before)).Active, Is.False, "a token issued before the release stays dead");
+        var again = await broker.Admin.ReleaseToolAsync(new ReleaseToolRequest { Tool = "tickets.read" }, broker.As(TestPolicy.Operator));
+        Assert.That(again.Released, Is.False, "nothing stands any more");
+    }
+
+    [Test]
+    public async Task RevokeTool_for_a_duration_names_its_end_and_may_be_released_early()
+    {
+        var revoked = await broker.Admin.RevokeToolAsync(
+            new RevokeToolRequest { Tool = "tickets.write", Duration = Duration.FromTimeSpan(TimeSpan.FromMinutes(10)) }, broker.As(TestPolicy.Operator));
+
+        var refused = Assert.ThrowsAsync<RpcException>(() => GrantAsync(TestPolicy.Support, "tickets.write"));
+        Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
+        Assert.That(refused.Status.Detail, Does.Contain($"until {revoked.LiftedAt.ToDateTimeOffset():yyyy-MM-ddTHH:mm:ssZ}"));
+        Assert.That(refused.GetRpcStatus()?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay.ToTimeSpan(), Is.GreaterThan(TimeSpan.FromMinutes(9)));
+
+        Assert.That((await broker.Admin.ReleaseToolAsync(new ReleaseToolRequest { Tool = "tickets.write" }, broker.As(TestPolicy.Operator))).Released, Is.True);
+        Assert.That((await IntrospectAsync(await GrantAsync(TestPolicy.Support, "tickets.write"))).Active, Is.True);
+    }
+
+    [Test]
+    public void Bad_tool_revocation_input_is_refused_naming_the_field()
+    {
+        var duration = Assert.ThrowsAsync<RpcException>(async () => await broker.Admin.RevokeToolAsync(
+            new RevokeToolRequest { Tool = "tickets.read", Duration = Duration.FromTimeSpan(TimeSpan.FromDays(31)) }, broker.As(TestPolicy.Operator)));
+        var release = Assert.ThrowsAsync<RpcException>(async () =>
+            await broker.Admin.ReleaseToolAsync(new ReleaseToolRequest { Tool = "Not A Tool" }, broker.As(TestPolicy.Operator)));
+        Assert.That(duration!.Status.Detail, Does.StartWith("duration:"));
+        Assert.That(release!.Status.Detail, Does.StartWith("tool:"));
+        Assert.That(new[] { duration.StatusCode, release.StatusCode }, Is.All.EqualTo(StatusCode.InvalidArgument));
+    }
+
+    [Test]
     public void Bad_mass_revocation_input_is_refused_naming_the_field()
     {
         var workload = Assert.ThrowsAsync<RpcException>(async () =>

@@ -33,6 +33,7 @@ public sealed class RoleAccessTests
         ["AdminService/DenyGrant"] = ["approver"],
         ["AdminService/ReportAnomaly"] = ["operator"],
         ["AdminService/ReadAudit"] = ["operator"],
+        ["AdminService/ReleaseTool"] = ["operator"],
         ["VerifyService/Introspect"] = ["tool"],
         ["VerifyService/WatchRevocations"] = ["tool"],
         ["VerifyService/RecordToolUse"] = ["tool"],

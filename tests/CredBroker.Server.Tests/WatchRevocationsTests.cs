@@ -84,7 +84,12 @@ public sealed class WatchRevocationsTests(string store)
         var tool = events.Last();
         Assert.That(tool.Subject, Is.EqualTo("tickets.write"));
         Assert.That(tool.Reason, Is.EqualTo("compromised"));
-        Assert.That(tool.LiftedAt, Is.Not.Null, "a tool revocation covers tokens issued up to its lift");
+        Assert.That(tool.LiftedAt, Is.Null, "the tool revocation stands until released");
+
+        await broker.Admin.ReleaseToolAsync(new ReleaseToolRequest { Tool = "tickets.write" }, broker.As(TestPolicy.Operator));
+
+        var lifted = (await ReadUntilAsync(call, e => e.Kind == RevocationKind.Tool && e.LiftedAt is not null)).Last();
+        Assert.That(lifted.RevokedAt, Is.EqualTo(tool.RevokedAt), "the release lifts that same rule: tokens issued before it stay covered");
     }
 
     [Test]

@@ -53,16 +53,38 @@ public static class RevokeCommands
     private static Command Tool()
     {
         var tool = new Argument<string>("tool") { Description = "The compromised tool, e.g. repo.write" };
+        var duration = new Option<TimeSpan?>("--for")
+        {
+            Description = "Refuse the tool's new grants for this long, e.g. 1h (default: until `credbroker release tool`)",
+            HelpName = "duration",
+            CustomParser = Parse.Duration,
+        };
         var reason = Reason();
-        var command = new Command("tool", "Revoke every token that carries a tool (one rule, whatever the number of grants)") { tool, reason };
+        var command = new Command("tool", "Revoke every token that carries a tool and refuse its new grants (one rule, whatever the number of grants)") { tool, duration, reason };
         BrokerAction.Set(command, async (parse, client, output, cancellationToken) =>
         {
             var name = parse.GetRequiredValue(tool);
-            var result = await client.RevokeToolAsync(name, parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
-            Write(parse, output, ("tool", name), result);
+            var result = await client.RevokeToolAsync(name, parse.GetValue(duration), parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
+            Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [("tool", name), ("revoked_at", result.RevokedAt), ("until", (object?)result.LiftedAt ?? "released")]);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary><c>release tool</c>: ends a standing tool revocation.</summary>
+    public static Command Release()
+    {
+        var tool = new Argument<string>("tool") { Description = "The tool whose revocation ends; tokens issued before stay dead" };
+        var reason = Reason();
+        var toolCommand = new Command("tool", "Let the tool be granted again") { tool, reason };
+        BrokerAction.Set(toolCommand, async (parse, client, output, cancellationToken) =>
+        {
+            var name = parse.GetRequiredValue(tool);
+            var released = await client.ReleaseToolAsync(name, parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
+            Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [("tool", name), ("released", released is not null), ("released_at", released)]);
+            return ExitCodes.Success;
+        });
+        return new Command("release", "End a standing revocation (role: operator)") { toolCommand };
     }
 
     private static Option<string?> Reason() => new("--reason") { Description = "Why, for the audit log" };

@@ -224,8 +224,10 @@ public sealed partial class AnomalyResponder(
                 var outcomes = new List<string>();
                 foreach (var tool in observation.Tools)
                 {
-                    var revoked = await revocations.RevokeToolAsync(tool, Clip(reason), by, cancellationToken).ConfigureAwait(false);
-                    outcomes.Add(revoked.Succeeded ? $"tool {tool} revoked" : $"tool {tool} not revoked: {revoked.Refusal.Message}");
+                    // The rule stands (for the rule's quarantine, else until released), so new grants of the tool are refused too.
+                    var revoked = await revocations.RevokeToolAsync(tool, Clip(reason), rule.Quarantine, by, cancellationToken).ConfigureAwait(false);
+                    var until = rule.Quarantine is { } q ? "for " + DurationText.Format(q) : "until released";
+                    outcomes.Add(revoked.Succeeded ? $"tool {tool} revoked {until}" : $"tool {tool} not revoked: {revoked.Refusal.Message}");
                 }
 
                 return (string.Join(", ", outcomes), 0);

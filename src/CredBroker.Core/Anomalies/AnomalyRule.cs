@@ -33,7 +33,7 @@ public enum AnomalyAction
     RevokeTask,
     /// <summary>Revoke the workload's tokens and refuse its grants for <see cref="AnomalyRule.Quarantine"/>.</summary>
     QuarantineWorkload,
-    /// <summary>Revoke every token carrying the tools involved.</summary>
+    /// <summary>Revoke every token carrying the tools involved and refuse their grants for <see cref="AnomalyRule.Quarantine"/>, or until released.</summary>
     RevokeTool,
 }
 

@@ -14,6 +14,7 @@ public static class AuditKinds
     public const string TaskRevoked = "revocation.task";
     public const string WorkloadRevoked = "revocation.workload";
     public const string ToolRevoked = "revocation.tool";
+    public const string ToolReleased = "tool.released";
     public const string KillSwitchEngaged = "killswitch.engaged";
     public const string KillSwitchReleased = "killswitch.released";
     public const string Anomaly = "anomaly";

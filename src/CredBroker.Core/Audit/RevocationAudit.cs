@@ -20,7 +20,14 @@ public static class RevocationAudit
         return Describe(new AuditEntry(kind, decision), rule);
     }
 
-    public static AuditEntry Lifted(RevocationRule rule) => Describe(new AuditEntry(AuditKinds.KillSwitchReleased, "released"), rule);
+    /// <param name="reason">Why it was lifted, when the operator said; else the rule's own reason is kept.</param>
+    public static AuditEntry Lifted(RevocationRule rule, string? reason = null)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var kind = rule.Kind == RevocationKind.Tool ? AuditKinds.ToolReleased : AuditKinds.KillSwitchReleased;
+        var entry = Describe(new AuditEntry(kind, "released"), rule);
+        return string.IsNullOrEmpty(reason) ? entry : entry with { Reason = reason };
+    }
 
     private static AuditEntry Describe(AuditEntry entry, RevocationRule rule)
     {

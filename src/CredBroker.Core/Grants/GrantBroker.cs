@@ -212,8 +212,8 @@ public sealed partial class GrantBroker(
             return rule.Kind switch
             {
                 RevocationKind.All => Refusal.Precondition($"kill switch engaged at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}: no grants are issued"),
-                RevocationKind.Workload => Refusal.Precondition($"workload {rule.Subject} is quarantined until {rule.LiftedAt:yyyy-MM-ddTHH:mm:ssZ}") with { RetryAfter = rule.LiftedAt - standing.Now },
-                _ => Refusal.Precondition($"tool {rule.Subject} was revoked at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}") with { RetryAfter = rule.LiftedAt - standing.Now },
+                RevocationKind.Workload => Refusal.Precondition($"workload {rule.Subject} is quarantined {Until(rule)}") with { RetryAfter = rule.LiftedAt - standing.Now },
+                _ => Refusal.Precondition($"tool {rule.Subject} was revoked at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}; its grants are refused {Until(rule)}") with { RetryAfter = rule.LiftedAt - standing.Now },
             };
         }
 
@@ -225,6 +225,10 @@ public sealed partial class GrantBroker(
 
         return null;
     }
+
+    private static string Until(RevocationRule rule) => rule.LiftedAt is { } lifted
+        ? $"until {lifted:yyyy-MM-ddTHH:mm:ssZ}"
+        : "until an operator releases it";
 
     private async Task<BrokerResult<GrantRevocationResult>> RevokeAsync(string grantId, string reason, string auditKind, CancellationToken cancellationToken)
     {

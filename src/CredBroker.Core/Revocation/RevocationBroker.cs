@@ -31,14 +31,41 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         return await AppendAsync(new RevocationDraft(RevocationKind.Workload, workloadId, reason ?? string.Empty, quarantine ?? TimeSpan.Zero, keep, by), reason, cancellationToken);
     }
 
-    public async Task<BrokerResult<RevocationRule>> RevokeToolAsync(string tool, string? reason, string by, CancellationToken cancellationToken)
+    /// <summary>
+    /// Kills every token carrying the tool and refuses its new grants for <paramref name="duration"/>,
+    /// or until <see cref="ReleaseToolAsync"/> when null: a compromised tool stays shut until someone says otherwise.
+    /// </summary>
+    public async Task<BrokerResult<RevocationRule>> RevokeToolAsync(string tool, string? reason, TimeSpan? duration, string by, CancellationToken cancellationToken)
     {
         if (!ToolNames.IsWellFormed(tool))
         {
             return Refusal.Invalid("tool", "not a tool name (dotted lower-case segments, at most 128 characters)");
         }
 
-        return await AppendAsync(new RevocationDraft(RevocationKind.Tool, tool, reason ?? string.Empty, TimeSpan.Zero, lifetime.AfterLift, by), reason, cancellationToken);
+        if (duration is { } d && (d < TimeSpan.FromSeconds(1) || d > MaxQuarantine))
+        {
+            return Refusal.Invalid("duration", "must be between 1s and 30d");
+        }
+
+        // Standing until released, the rule is kept until released (no expiry), as the kill switch is.
+        TimeSpan? keep = duration is { } span ? span + lifetime.AfterLift : null;
+        return await AppendAsync(new RevocationDraft(RevocationKind.Tool, tool, reason ?? string.Empty, duration, keep, by), reason, cancellationToken);
+    }
+
+    /// <summary>Lifts the tool's standing revocation now; tokens issued before stay dead. Null rule when none stood.</summary>
+    public async Task<BrokerResult<RevocationRule?>> ReleaseToolAsync(string tool, string? reason, CancellationToken cancellationToken)
+    {
+        if (!ToolNames.IsWellFormed(tool))
+        {
+            return Refusal.Invalid("tool", "not a tool name (dotted lower-case segments, at most 128 characters)");
+        }
+
+        if (FieldChecks.Text(reason, "reason", InputLimits.ReasonMaxLength, required: false) is { } badReason)
+        {
+            return badReason;
+        }
+
+        return await LiftAsync(RevocationKind.Tool, tool, reason, "revocation store unavailable; the tool was not released", cancellationToken);
     }
 
     /// <summary>Every token dies and no grant is issued until <see cref="ReleaseKillSwitchAsync"/>.</summary>
@@ -46,15 +73,18 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         await AppendAsync(new RevocationDraft(RevocationKind.All, string.Empty, reason ?? string.Empty, LiftAfter: null, ExpireAfter: null, by), reason, cancellationToken);
 
     /// <summary>Lifts the kill switch: tokens issued before now stay dead; new grants may be issued. Null rule when it was not engaged.</summary>
-    public async Task<BrokerResult<RevocationRule?>> ReleaseKillSwitchAsync(CancellationToken cancellationToken)
+    public async Task<BrokerResult<RevocationRule?>> ReleaseKillSwitchAsync(CancellationToken cancellationToken) =>
+        await LiftAsync(RevocationKind.All, string.Empty, null, "revocation store unavailable; the kill switch was not released", cancellationToken);
+
+    private async Task<BrokerResult<RevocationRule?>> LiftAsync(RevocationKind kind, string subject, string? reason, string unavailable, CancellationToken cancellationToken)
     {
         try
         {
-            var entry = await log.LiftAsync(RevocationKind.All, string.Empty, lifetime.AfterLift, cancellationToken).ConfigureAwait(false);
+            var entry = await log.LiftAsync(kind, subject, lifetime.AfterLift, cancellationToken).ConfigureAwait(false);
             if (entry is not null)
             {
                 LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
-                await audit.TryAppendAsync(RevocationAudit.Lifted(entry.Rule), cancellationToken).ConfigureAwait(false);
+                await audit.TryAppendAsync(RevocationAudit.Lifted(entry.Rule, reason), cancellationToken).ConfigureAwait(false);
             }
 
             return BrokerResult<RevocationRule?>.Ok(entry?.Rule);
@@ -62,7 +92,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         catch (BrokerStoreUnavailableException e)
         {
             LogStoreUnavailable(e);
-            return Refusal.StoreUnavailable("revocation store unavailable; the kill switch was not released");
+            return Refusal.StoreUnavailable(unavailable);
         }
     }
 

@@ -36,12 +36,13 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
         lock (gate)
         {
             var key = $"{kind}:{subject}";
-            if (!standing.TryGetValue(key, out var rule) || rule.LiftedAt is not null)
+            var lifted = RevocationTimes.Lift(time.GetUtcNow(), TimeSpan.Zero);
+            // A rule with an end of its own (a timed tool revocation) is lifted early, never extended.
+            if (!standing.TryGetValue(key, out var rule) || (rule.LiftedAt is { } ends && ends <= lifted))
             {
                 return ValueTask.FromResult<RevocationEntry?>(null);
             }
 
-            var lifted = RevocationTimes.Lift(time.GetUtcNow(), TimeSpan.Zero);
             var entry = AppendLocked(rule with { LiftedAt = lifted, ExpiresAt = lifted + expireAfterLift });
             return ValueTask.FromResult<RevocationEntry?>(entry);
         }

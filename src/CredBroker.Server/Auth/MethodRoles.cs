@@ -32,6 +32,7 @@ public static class MethodRoles
         [Path(AdminService.Descriptor, "DenyGrant")] = [Role.Approver],
         [Path(AdminService.Descriptor, "ReportAnomaly")] = [Role.Operator],
         [Path(AdminService.Descriptor, "ReadAudit")] = [Role.Operator],
+        [Path(AdminService.Descriptor, "ReleaseTool")] = [Role.Operator],
 
         [Path(VerifyService.Descriptor, "Introspect")] = [Role.Tool],
         [Path(VerifyService.Descriptor, "WatchRevocations")] = [Role.Tool],

@@ -18,9 +18,18 @@ public static class RevocationMapping
     public static RevokeResponse ToResponse(BrokerResult<RevocationRule> result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return result.Succeeded
-            ? new RevokeResponse { RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
-            : throw RpcErrors.From(result.Refusal);
+        if (!result.Succeeded)
+        {
+            throw RpcErrors.From(result.Refusal);
+        }
+
+        var response = new RevokeResponse { RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) };
+        if (result.Value.LiftedAt is { } lifted)
+        {
+            response.LiftedAt = Timestamp.FromDateTimeOffset(lifted);
+        }
+
+        return response;
     }
 
     public static KillSwitchState ToKillSwitch(RevocationRule rule)

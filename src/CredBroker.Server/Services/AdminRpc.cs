@@ -56,8 +56,24 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
         return RevocationMapping.ToResponse(result);
     }
 
-    public override async Task<RevokeResponse> RevokeTool(RevokeToolRequest request, ServerCallContext context) =>
-        RevocationMapping.ToResponse(await revocations.RevokeToolAsync(request.Tool, request.Reason, context.Caller().Id, context.CancellationToken));
+    public override async Task<RevokeResponse> RevokeTool(RevokeToolRequest request, ServerCallContext context)
+    {
+        TimeSpan? duration = request.Duration is { } d ? DurationMapping.ToTimeSpan(d) : null;
+        return RevocationMapping.ToResponse(await revocations.RevokeToolAsync(request.Tool, request.Reason, duration, context.Caller().Id, context.CancellationToken));
+    }
+
+    public override async Task<ReleaseToolResponse> ReleaseTool(ReleaseToolRequest request, ServerCallContext context)
+    {
+        var result = await revocations.ReleaseToolAsync(request.Tool, request.Reason, context.CancellationToken);
+        if (!result.Succeeded)
+        {
+            throw RpcErrors.From(result.Refusal);
+        }
+
+        return result.Value is { LiftedAt: { } lifted }
+            ? new ReleaseToolResponse { Released = true, ReleasedAt = Timestamp.FromDateTimeOffset(lifted) }
+            : new ReleaseToolResponse { Released = false };
+    }
 
     public override async Task<KillSwitchState> EngageKillSwitch(KillSwitchRequest request, ServerCallContext context)
     {

@@ -8,7 +8,8 @@ namespace CredBroker.Core.Policy;
 /// revokedTokenUse, workloadMismatch, reported, foreignTask), <c>per</c> (task, the default, or workload;
 /// foreignTask counts per workload only),
 /// <c>threshold</c> (events within <c>window</c>), <c>action</c> (deny, revokeTask,
-/// quarantineWorkload with <c>quarantine</c>, revokeTool), and for reported rules an optional <c>kind</c>.
+/// quarantineWorkload with <c>quarantine</c>, revokeTool with an optional <c>quarantine</c>, else until
+/// released), and for reported rules an optional <c>kind</c>.
 /// </summary>
 internal sealed partial class PolicyReader
 {
@@ -128,9 +129,9 @@ internal sealed partial class PolicyReader
             Problem(node, $"anomaly rule '{name}': action quarantineWorkload needs a quarantine duration");
         }
 
-        if (action != AnomalyAction.QuarantineWorkload && quarantineNode is not null)
+        if (action is not (AnomalyAction.QuarantineWorkload or AnomalyAction.RevokeTool) && quarantineNode is not null)
         {
-            Problem(quarantineNode, $"anomaly rule '{name}': quarantine applies only to action quarantineWorkload");
+            Problem(quarantineNode, $"anomaly rule '{name}': quarantine applies only to actions quarantineWorkload and revokeTool");
         }
 
         if (kindNode is not null && signal != AnomalySignal.Reported)
