@@ -18,7 +18,7 @@ public sealed class DurationInputTests
 {
     private const string Quarantined = "spiffe://test.local/agents/coding/durations";
 
-    private static readonly string[] Covered = ["OpenTaskRequest.max_duration", "RequestGrantRequest.ttl", "RevokeWorkloadRequest.quarantine"];
+    private static readonly string[] Covered = ["OpenTaskRequest.max_duration", "RequestGrantRequest.ttl", "RevokeToolRequest.duration", "RevokeWorkloadRequest.quarantine"];
 
     private BrokerFixture broker = null!;
 
@@ -45,12 +45,14 @@ public sealed class DurationInputTests
             yield return new TestCaseData("ttl", value, says).SetName($"ttl_with_{name}_is_INVALID_ARGUMENT");
             yield return new TestCaseData("max_duration", value, says).SetName($"max_duration_with_{name}_is_INVALID_ARGUMENT");
             yield return new TestCaseData("quarantine", value, says).SetName($"quarantine_with_{name}_is_INVALID_ARGUMENT");
+            yield return new TestCaseData("duration", value, says).SetName($"tool_revocation_duration_with_{name}_is_INVALID_ARGUMENT");
         }
 
         var huge = new Duration { Seconds = long.MaxValue - 1, Nanos = 999_999_999 };
         yield return new TestCaseData("ttl", huge, "must be at most 24h").SetName("ttl_near_int64_max_names_the_24h_ceiling");
         yield return new TestCaseData("max_duration", huge, "(limits.maxTaskDuration)").SetName("max_duration_near_int64_max_names_the_policy_limit");
         yield return new TestCaseData("quarantine", huge, "between 1s and 30d").SetName("quarantine_near_int64_max_names_the_30d_limit");
+        yield return new TestCaseData("duration", huge, "between 1s and 30d").SetName("tool_revocation_duration_near_int64_max_names_the_30d_limit");
         yield return new TestCaseData("ttl", new Duration { Seconds = long.MinValue }, "at least 1s").SetName("ttl_near_int64_min_names_the_1s_floor");
     }
 
@@ -64,7 +66,7 @@ public sealed class DurationInputTests
         Assert.That(error.Status.Detail, Does.StartWith(field + ":").And.Contain(says));
         Assert.That(error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Single().Field, Is.EqualTo(field));
 
-        // Nothing changed: the task was not opened, and the workload was not quarantined.
+        // Nothing changed: the task was not opened, the workload was not quarantined, the tool not revoked.
         var missing = Assert.ThrowsAsync<RpcException>(async () => await broker.Tasks.GetTaskAsync(new GetTaskRequest { TaskId = taskId }, broker.As(TestPolicy.Orchestrator)));
         Assert.That(missing!.StatusCode, Is.EqualTo(StatusCode.NotFound));
         var grant = await broker.Grants.RequestGrantAsync(new RequestGrantRequest { TaskId = taskId, Purpose = "p", Tools = { "tickets.read" } }, broker.As(Quarantined));
@@ -93,6 +95,9 @@ public sealed class DurationInputTests
                 await broker.Tasks.OpenTaskAsync(
                     new OpenTaskRequest { TaskId = taskId, WorkloadId = TestPolicy.Support, Purpose = "p", Owner = "alice@example.org", Tools = { "tickets.read" }, MaxDuration = value },
                     broker.As(TestPolicy.Orchestrator));
+                break;
+            case "duration":
+                await broker.Admin.RevokeToolAsync(new RevokeToolRequest { Tool = "tickets.read", Reason = "test", Duration = value }, broker.As(TestPolicy.Operator));
                 break;
             default:
                 await broker.Admin.RevokeWorkloadAsync(new RevokeWorkloadRequest { WorkloadId = Quarantined, Reason = "test", Quarantine = value }, broker.As(TestPolicy.Operator));

@@ -58,7 +58,7 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
 
     public override async Task<RevokeResponse> RevokeTool(RevokeToolRequest request, ServerCallContext context)
     {
-        TimeSpan? duration = request.Duration is { } d ? DurationMapping.ToTimeSpan(d) : null;
+        TimeSpan? duration = request.Duration is { } d ? DurationMapping.ToTimeSpan(d, "duration") : null;
         return RevocationMapping.ToResponse(await revocations.RevokeToolAsync(request.Tool, request.Reason, duration, context.Caller().Id, context.CancellationToken));
     }
 
