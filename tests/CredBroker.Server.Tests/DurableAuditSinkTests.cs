@@ -1,8 +1,10 @@
 using CredBroker.Core.Audit;
 using CredBroker.Protocol.V1;
+using CredBroker.Redis;
 using CredBroker.Testing.Broker;
 using CredBroker.Testing.Redis;
 using Grpc.Core;
+using StackExchange.Redis;
 
 namespace CredBroker.Server.Tests;
 
@@ -58,5 +60,33 @@ public sealed class DurableAuditSinkTests
         }
 
         Assert.That(AuditChain.Verify((await File.ReadAllLinesAsync(file)).Select(AuditCanonical.Parse)), Is.Null);
+    }
+
+    [Test]
+    public async Task A_Redis_audit_stream_that_cannot_take_events_fails_grants_closed_although_the_file_took_them()
+    {
+        var endpoint = await SharedRedis.GetEndpointAsync();
+        var prefix = "durable-" + Guid.NewGuid().ToString("N")[..8] + ":";
+        var file = Path.Combine(Directory.CreateTempSubdirectory("credbroker-durable-").FullName, "audit.jsonl");
+        await using var broker = await BrokerFixture.StartAsync(endpoint, redisKeyPrefix: prefix, settings: new Dictionary<string, string?> { ["CredBroker:Audit:File"] = file });
+
+        // The store still answers; only the audit stream refuses appends (WRONGTYPE).
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        await redis.GetDatabase().StringSetAsync(RedisKeys.AuditLog(prefix), "not a stream");
+        var refused = Assert.ThrowsAsync<RpcException>(async () => await broker.Grants.RequestGrantAsync(Request(BrokerFixture.NewTaskId()), broker.As(TestPolicy.Support)));
+        Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.Unavailable));
+        Assert.That(File.ReadAllLines(file).Select(AuditCanonical.Parse).Select(e => e.Kind), Does.Contain(AuditKinds.GrantIssued), "the file took the event; the Redis record did not");
+        using (var health = await broker.Http.GetAsync("/healthz"))
+        {
+            Assert.That((int)health.StatusCode, Is.EqualTo(503));
+        }
+
+        await redis.GetDatabase().KeyDeleteAsync([RedisKeys.AuditLog(prefix), RedisKeys.AuditHead(prefix)]);
+        var granted = await broker.Grants.RequestGrantAsync(Request(BrokerFixture.NewTaskId()), broker.As(TestPolicy.Support));
+        Assert.That(granted.Grant, Is.Not.Null);
+        using (var health = await broker.Http.GetAsync("/healthz"))
+        {
+            Assert.That((int)health.StatusCode, Is.EqualTo(200));
+        }
     }
 }

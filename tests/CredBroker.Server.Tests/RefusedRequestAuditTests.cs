@@ -93,4 +93,13 @@ public sealed class RefusedRequestAuditTests
             Assert.That(recorded.Evidence.Values, Has.All.Length.LessThanOrEqualTo(256));
         });
     }
+
+    [TestCase("CredBroker:RefusalLimit:MaxRefusals", "-1")]
+    [TestCase("CredBroker:RefusalLimit:Window", "00:00:00")]
+    [TestCase("CredBroker:Audit:CheckpointInterval", "00:00:00")]
+    public void A_bad_refusal_limit_or_checkpoint_interval_stops_the_broker_at_start(string setting, string value)
+    {
+        var error = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () => await BrokerFixture.StartAsync(settings: new Dictionary<string, string?> { [setting] = value }));
+        Assert.That(error!.Message, Does.Contain(setting));
+    }
 }

@@ -30,17 +30,22 @@ public static class AuditFileTail
             throw new FormatException("the last line is incomplete; repair the file before the broker appends to it");
         }
 
-        // The line ends before the final newline; find the newline before it, one block at a time.
-        var end = length - 1;
-        var start = FindLineStart(stream, end);
+        // The line ends before the final newline (and any blank lines after it, as a reader that skips them sees it).
+        var end = Find(stream, length, b => b != (byte)'\n');
+        if (end == 0)
+        {
+            return null;
+        }
+
+        var start = Find(stream, end, b => b == (byte)'\n');
         var line = new byte[checked((int)(end - start))];
         stream.Seek(start, SeekOrigin.Begin);
         stream.ReadExactly(line);
         return Encoding.UTF8.GetString(line);
     }
 
-    /// <summary>The offset just after the last newline before <paramref name="end"/>, or 0.</summary>
-    private static long FindLineStart(FileStream stream, long end)
+    /// <summary>The offset just after the last byte before <paramref name="end"/> that <paramref name="match"/> accepts, or 0; read backwards one block at a time.</summary>
+    private static long Find(FileStream stream, long end, Func<byte, bool> match)
     {
         var buffer = new byte[BlockSize];
         var position = end;
@@ -50,10 +55,12 @@ public static class AuditFileTail
             position -= count;
             stream.Seek(position, SeekOrigin.Begin);
             stream.ReadExactly(buffer, 0, count);
-            var newline = buffer.AsSpan(0, count).LastIndexOf((byte)'\n');
-            if (newline >= 0)
+            for (var i = count - 1; i >= 0; i--)
             {
-                return position + newline + 1;
+                if (match(buffer[i]))
+                {
+                    return position + i + 1;
+                }
             }
         }
 

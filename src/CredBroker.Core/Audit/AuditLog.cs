@@ -14,8 +14,8 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
 {
     private readonly IAuditSink[] sinks = sinks.ToArray();
 
-    /// <summary>The sinks whose events count as the record.</summary>
-    public IReadOnlyList<IAuditSink> RecordSinks => sinks.Any(s => s.Durable) ? sinks.Where(s => s.Durable).ToArray() : sinks;
+    /// <summary>The sinks whose events count as the record: the durable ones, or all when none is.</summary>
+    public IReadOnlyList<IAuditSink> RecordSinks { get; } = sinks.Any(s => s.Durable) ? sinks.Where(s => s.Durable).ToArray() : sinks.ToArray();
 
     /// <summary>Every configured sink, in the order they are written.</summary>
     public IReadOnlyList<IAuditSink> Sinks => sinks;

@@ -61,6 +61,23 @@ public sealed class JsonLinesAuditSinkTests
     }
 
     [Test]
+    public async Task Blank_lines_after_the_last_event_do_not_hide_the_head()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"credbroker-audit-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var first = AuditChain.Seal(Unsealed("ev-1"), 1, AuditCanonical.GenesisHash);
+            await File.WriteAllTextAsync(path, AuditCanonical.ToJson(first) + "\n\n\n");
+            using var sink = new JsonLinesAuditSink(Options.Create(new AuditOptions { File = path }));
+            Assert.That(await sink.ReadHeadAsync(CancellationToken.None), Is.EqualTo(new AuditHead(1, first.Hash)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public async Task The_file_is_created_readable_by_the_brokers_user_only()
     {
         Assume.That(OperatingSystem.IsWindows(), Is.False, "Unix file modes");
