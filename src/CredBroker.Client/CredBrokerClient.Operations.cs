@@ -48,7 +48,7 @@ public sealed partial class CredBrokerClient
 
         var response = await CallAsync(options => stubs.Admin.RevokeWorkloadAsync(request, options), cancellationToken).ConfigureAwait(false);
         cache.Clear();
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue, NullIfEmpty(response.DurabilityNotConfirmed));
     }
 
     /// <summary>Revokes every token that carries a tool (the tool is compromised). Role: operator.</summary>
@@ -59,7 +59,7 @@ public sealed partial class CredBrokerClient
             options => stubs.Admin.RevokeToolAsync(new RevokeToolRequest { Tool = tool, Reason = reason ?? string.Empty }, options),
             cancellationToken).ConfigureAwait(false);
         cache.Clear();
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue, NullIfEmpty(response.DurabilityNotConfirmed));
     }
 
     /// <summary>Kills every token and refuses every grant until released. Role: operator.</summary>
@@ -112,5 +112,8 @@ public sealed partial class CredBrokerClient
         Mapping.Time(s.EngagedAt),
         string.IsNullOrEmpty(s.EngagedBy) ? null : s.EngagedBy,
         string.IsNullOrEmpty(s.Reason) ? null : s.Reason,
-        Mapping.Time(s.ReleasedAt));
+        Mapping.Time(s.ReleasedAt),
+        NullIfEmpty(s.DurabilityNotConfirmed));
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 }

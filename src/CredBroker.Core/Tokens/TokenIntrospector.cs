@@ -4,7 +4,7 @@ using CredBroker.Core.Storage;
 namespace CredBroker.Core.Tokens;
 
 /// <summary>RFC 7662 for our own tokens: active only when well signed, in its lifetime, and its grant is live and unrevoked.</summary>
-public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations)
+public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations, PendingKillSwitch pendingKillSwitch)
 {
     public async Task<BrokerResult<Introspection>> IntrospectAsync(string? token, CancellationToken cancellationToken)
     {
@@ -17,6 +17,12 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
         if (validation.Claims is not { } claims)
         {
             return BrokerResult<Introspection>.Ok(Introspection.Inactive(validation.Failure!));
+        }
+
+        if (pendingKillSwitch.Rule is { } held && held.Covers(claims))
+        {
+            // Engaged in this broker's memory while the store could not take it: answered without the store.
+            return BrokerResult<Introspection>.Ok(Introspection.Inactive(Describe(held)));
         }
 
         GrantStatus status;

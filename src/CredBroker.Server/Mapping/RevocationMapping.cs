@@ -15,12 +15,20 @@ public static class RevocationMapping
     /// Mass revocations are one rule (invariant 4) and do not enumerate grants, so
     /// <c>revoked_grants</c> is 0 for them; <c>revoked_at</c> is when the rule took effect.
     /// </summary>
-    public static RevokeResponse ToResponse(BrokerResult<RevocationRule> result)
+    public static RevokeResponse ToResponse(BrokerResult<RevocationReceipt> result)
     {
         ArgumentNullException.ThrowIfNull(result);
         return result.Succeeded
-            ? new RevokeResponse { RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
+            ? new RevokeResponse { RevokedAt = Timestamp.FromDateTimeOffset(result.Value.Rule.RevokedAt), DurabilityNotConfirmed = result.Value.DurabilityNotConfirmed ?? string.Empty }
             : throw RpcErrors.From(result.Refusal);
+    }
+
+    public static KillSwitchState ToKillSwitch(RevocationReceipt receipt)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var state = ToKillSwitch(receipt.Rule);
+        state.DurabilityNotConfirmed = receipt.DurabilityNotConfirmed ?? string.Empty;
+        return state;
     }
 
     public static KillSwitchState ToKillSwitch(RevocationRule rule)
