@@ -33,7 +33,9 @@ public sealed record StoreCondition(StoreConditionKind Kind, string Detail)
         StoreConditionKind.Safe => null,
         // Not UNAVAILABLE: clients retry that at once, and each retry would eat the room kept for revocations.
         StoreConditionKind.NearlyFull => new Refusal(RefusalKind.ResourceExhausted, $"{Detail}; no token issued: the remaining room is kept for revocations", RetryAfter: FullRetry),
-        _ => Refusal.StoreUnavailable($"{Detail}; no token issued"),
+        StoreConditionKind.Unsafe => Refusal.StoreUnavailable($"{Detail}; no token issued"),
+        // Down or just reconnected: the same answer as any store failure.
+        _ => Refusal.StoreUnavailable("grant store unavailable; no token issued"),
     };
 }
 
