@@ -56,10 +56,12 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         // An upper bound of the grant's exp, for the two indexes outside the task's slot: they may
         // outlive the grant by the slack, never the other way round.
         var indexLifetime = TimeSpan.FromSeconds(ttlSeconds) + IndexSlack;
-        if (guard is { Current.AcceptsGrants: false })
+        // The broker checks this first; here it is the store's own last line, for a check that changed meanwhile.
+        if (guard?.Current is { AcceptsGrants: false } condition)
         {
-            // The broker checks this first and says why; here it is the store's own last line (invariant 3).
-            throw new BrokerStoreUnavailableException(guard.Current.Detail);
+            return condition.Kind == StoreConditionKind.NearlyFull
+                ? new GrantInsertResult.StoreFull(condition.Detail)
+                : throw new BrokerStoreUnavailableException(condition.Detail);
         }
 
         // The caller's bound on the broker's clock, moved onto Redis's clock that the script reads.

@@ -293,7 +293,7 @@ public sealed partial class GrantBroker(
         GrantInsertResult.OutsideEnvelope e => Refusal.Denied($"tool '{e.Tool}' is outside the envelope of task {request.TaskId}"),
         GrantInsertResult.TaskExpired x => Refusal.Precondition($"task {request.TaskId} passed its deadline at {x.Deadline:yyyy-MM-ddTHH:mm:ssZ}"),
         GrantInsertResult.TooLate => Refusal.StoreUnavailable("grant store answered after the request's deadline; nothing was recorded and no token issued"),
-        GrantInsertResult.StoreFull f => new Refusal(RefusalKind.ResourceExhausted, $"the store holds as many live grants as it may ({f.Limit}); no token issued", RetryAfter: TimeSpan.FromSeconds(5)),
+        GrantInsertResult.StoreFull f => new StoreCondition(StoreConditionKind.NearlyFull, f.Reason).GrantRefusal()!,
         _ => throw new InvalidOperationException($"unexpected insert result {result.GetType().Name}"),
     };
 

@@ -84,8 +84,8 @@ public abstract record GrantInsertResult
     /// <summary>The store's clock had passed <see cref="GrantDraft.WriteBy"/>: nothing was written.</summary>
     public sealed record TooLate : GrantInsertResult;
 
-    /// <summary>The store holds as many live grants as it may (<paramref name="Limit"/> names the setting); nothing was written.</summary>
-    public sealed record StoreFull(string Limit) : GrantInsertResult;
+    /// <summary>The store keeps its remaining room for revocations (<paramref name="Reason"/> names the limit); nothing was written.</summary>
+    public sealed record StoreFull(string Reason) : GrantInsertResult;
 }
 
 public abstract record TaskOpenResult

@@ -66,7 +66,7 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
             // The same kind of bound as Redis's memory watermark: a flood of agents cannot exhaust the heap.
             if (Interlocked.Read(ref held) >= options.MemoryMaxLiveGrants)
             {
-                return new GrantInsertResult.StoreFull($"CredBroker:Storage:MemoryMaxLiveGrants = {options.MemoryMaxLiveGrants}");
+                return new GrantInsertResult.StoreFull($"the in-memory store holds {options.MemoryMaxLiveGrants} grants, its limit CredBroker:Storage:MemoryMaxLiveGrants");
             }
 
             var grant = (Shared(entry, task, draft) with { NotAfter = task.Deadline }).Stamp(now);
