@@ -48,7 +48,7 @@ public sealed partial class CredBrokerClient
 
         var response = await CallAsync(options => stubs.Admin.RevokeWorkloadAsync(request, options), cancellationToken).ConfigureAwait(false);
         cache.Clear();
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue, NullIfEmpty(response.DurabilityNotConfirmed));
     }
 
     /// <summary>
@@ -66,7 +66,7 @@ public sealed partial class CredBrokerClient
 
         var response = await CallAsync(options => stubs.Admin.RevokeToolAsync(request, options), cancellationToken).ConfigureAwait(false);
         cache.Clear();
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue) { LiftedAt = Mapping.Time(response.LiftedAt) };
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue, NullIfEmpty(response.DurabilityNotConfirmed)) { LiftedAt = Mapping.Time(response.LiftedAt) };
     }
 
     /// <summary>Lifts a standing tool revocation; returns when, or null when none stood. Tokens issued before stay dead. Role: operator.</summary>
@@ -129,5 +129,8 @@ public sealed partial class CredBrokerClient
         Mapping.Time(s.EngagedAt),
         string.IsNullOrEmpty(s.EngagedBy) ? null : s.EngagedBy,
         string.IsNullOrEmpty(s.Reason) ? null : s.Reason,
-        Mapping.Time(s.ReleasedAt));
+        Mapping.Time(s.ReleasedAt),
+        NullIfEmpty(s.DurabilityNotConfirmed));
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 }

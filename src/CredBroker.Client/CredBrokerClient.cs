@@ -85,7 +85,7 @@ public sealed partial class CredBrokerClient : IDisposable
         var response = await CallAsync(
             options => stubs.Tasks.RevokeTaskAsync(new RevokeTaskRequest { TaskId = taskId, Reason = reason ?? string.Empty }, options),
             cancellationToken).ConfigureAwait(false);
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue, NullIfEmpty(response.DurabilityNotConfirmed));
     }
 
     /// <summary>Revokes one grant. Role: operator.</summary>
@@ -96,7 +96,7 @@ public sealed partial class CredBrokerClient : IDisposable
         var response = await CallAsync(
             options => stubs.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = grantId, Reason = reason ?? string.Empty }, options),
             cancellationToken).ConfigureAwait(false);
-        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue);
+        return new RevocationResult(response.RevokedGrants, Mapping.Time(response.RevokedAt) ?? DateTimeOffset.MinValue, NullIfEmpty(response.DurabilityNotConfirmed));
     }
 
     /// <summary>Asks whether an access token is live (RFC 7662). An inactive token is an answer, not an error. Role: tool.</summary>

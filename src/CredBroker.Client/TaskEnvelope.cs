@@ -26,4 +26,5 @@ public sealed record TaskDetails(
     long LiveGrants);
 
 /// <summary>The kill switch: while engaged, every token is dead and no grant is issued.</summary>
-public sealed record KillSwitchStatus(bool Engaged, DateTimeOffset? EngagedAt, string? EngagedBy, string? Reason, DateTimeOffset? ReleasedAt);
+/// <param name="DurabilityNotConfirmed">Null when the store took the kill switch durably; otherwise why not (it is engaged all the same).</param>
+public sealed record KillSwitchStatus(bool Engaged, DateTimeOffset? EngagedAt, string? EngagedBy, string? Reason, DateTimeOffset? ReleasedAt, string? DurabilityNotConfirmed = null);

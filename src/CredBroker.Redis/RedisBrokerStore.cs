@@ -56,6 +56,18 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         // An upper bound of the grant's exp, for the two indexes outside the task's slot: they may
         // outlive the grant by the slack, never the other way round.
         var indexLifetime = TimeSpan.FromSeconds(ttlSeconds) + IndexSlack;
+        // The broker checks this first; here it is the store's own last line, for a check that changed meanwhile.
+        if (guard?.Current is { AcceptsGrants: false } condition)
+        {
+            return condition.Kind == StoreConditionKind.NearlyFull
+                ? new GrantInsertResult.StoreFull(condition.Detail)
+                : throw new BrokerStoreUnavailableException(condition.Detail);
+        }
+
+        // The caller's bound on the broker's clock, moved onto Redis's clock that the script reads.
+        var writeBy = draft.WriteBy is { } by
+            ? (by + (guard?.ClockOffset ?? TimeSpan.Zero)).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)
+            : string.Empty;
         var reply = await RunAsync("insert grant", draft.TaskId, async db =>
         {
             // One round trip: the three commands go out together and Redis runs them in order. The
@@ -79,6 +91,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 tools = GrantFields.JoinTools(draft.Tools),
                 audience = draft.Audience,
                 ttlSeconds,
+                writeByMs = writeBy,
             });
             // Listed for operators (ListGrants); GT keeps the task's latest bound.
             var listed = db.ScriptEvaluateAsync(RedisScripts.TrackLiveTask, new
@@ -101,6 +114,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 2 => new GrantInsertResult.TaskNotOpened(),
                 3 => new GrantInsertResult.TaskOwnedByOther((string)values[1]!),
                 4 => new GrantInsertResult.OutsideEnvelope((string)values[1]!),
+                6 => new GrantInsertResult.TooLate(),
                 _ => new GrantInsertResult.TaskExpired(GrantFields.Time(values[1])),
             };
         }
@@ -114,6 +128,24 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         }
 
         return new GrantInsertResult.Inserted(grant);
+    }
+
+    public ValueTask DiscardGrantAsync(string taskId, string grantId, string workloadId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        ArgumentException.ThrowIfNullOrEmpty(grantId);
+        // Fire and forget, on purpose: sent now on the connection the insert went out on, it runs after
+        // that insert even while Redis is stalled; waiting for its answer would keep the caller waiting.
+        Forget(db => db.ScriptEvaluateAsync(RedisScripts.DiscardGrant, new
+        {
+            records = RedisKeys.GrantRecords(prefix, taskId),
+            taskGrants = RedisKeys.TaskGrants(prefix, taskId),
+            grantId,
+        }, CommandFlags.FireAndForget));
+        Forget(db => db.KeyDeleteAsync(RedisKeys.GrantIndex(prefix, grantId), CommandFlags.FireAndForget));
+        Forget(db => db.SortedSetRemoveAsync(RedisKeys.WorkloadLive(prefix, workloadId), grantId, CommandFlags.FireAndForget));
+        Forget(db => db.SortedSetRemoveAsync(RedisKeys.WorkloadRate(prefix, workloadId), grantId, CommandFlags.FireAndForget));
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask<TaskRevocationResult> RevokeTaskAsync(string taskId, string reason, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace CredBroker.Redis;
 /// standing rules, all under the <c>{rv}</c> hash tag so each write is one atomic script (invariant 4).
 /// With AOF and <c>appendfsync always</c> an acknowledged rule survives a crash (invariant 3).
 /// </summary>
-public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, ILogger<RedisRevocationLog> logger, RedisPersistenceGuard? guard = null) : IRevocationLog
+public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> options, ILogger<RedisRevocationLog> logger, RedisPersistenceGuard? guard = null, RevocationHighWater? highWater = null) : IRevocationLog
 {
     private readonly string prefix = options.Value.KeyPrefix ?? string.Empty;
 
@@ -31,7 +31,7 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
             liftAfterMs = Millis(draft.LiftAfter),
             expireAfterMs = Millis(draft.ExpireAfter),
         }), cancellationToken).ConfigureAwait(false);
-        return RevocationJson.Entry((string)reply!);
+        return Saw(RevocationJson.Entry((string)reply!));
     }
 
     public async ValueTask<RevocationEntry?> LiftAsync(RevocationKind kind, string subject, TimeSpan expireAfterLift, CancellationToken cancellationToken)
@@ -45,7 +45,7 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
             subject,
             expireAfterMs = Millis(expireAfterLift),
         }), cancellationToken).ConfigureAwait(false);
-        return reply.IsNull ? null : RevocationJson.Entry((string)reply!);
+        return reply.IsNull ? null : Saw(RevocationJson.Entry((string)reply!));
     }
 
     public async ValueTask<StandingRules> GetStandingAsync(string workloadId, IReadOnlyList<string> tools, CancellationToken cancellationToken)
@@ -68,23 +68,56 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
         var after = string.IsNullOrEmpty(cursor) || cursor == "0" ? "-" : "(" + cursor;
         var entries = await RunAsync("read revocation log", db => db.StreamRangeAsync(RedisKeys.RevocationLog(prefix), after, "+", max), cancellationToken).ConfigureAwait(false);
         var page = entries.Select(RevocationJson.Entry).ToList();
+        if (page.Count > 0)
+        {
+            highWater?.Saw(page[^1].Cursor);
+        }
+
         return new RevocationPage(page, page.Count > 0 ? page[^1].Cursor : cursor ?? "0");
     }
 
-    public async ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken)
+    public async ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken) =>
+        await GenerationAsync(force: false, "dataset was empty or replaced", tokenLifetime, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask StartGenerationAsync(string why, TimeSpan tokenLifetime, CancellationToken cancellationToken) =>
+        await GenerationAsync(force: true, why, tokenLifetime, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<bool> RestoreAsync(RevocationEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var rule = entry.Rule;
+        var reply = await RunAsync("restore revocation", db => db.ScriptEvaluateAsync(RedisScripts.RestoreRevocation, new
+        {
+            log = RedisKeys.RevocationLog(prefix),
+            state = RedisKeys.RevocationState(prefix),
+            notify = (string)RedisKeys.RevocationNotify(prefix)!,
+            cursor = entry.Cursor,
+            kind = rule.Kind.ToString(),
+            subject = rule.Subject,
+            reason = rule.Reason,
+            by = rule.By,
+            revokedMs = Millis(rule.RevokedAt),
+            liftedMs = Millis(rule.LiftedAt),
+            expiresMs = Millis(rule.ExpiresAt),
+        }), cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
+    }
+
+    private async ValueTask<bool> GenerationAsync(bool force, string why, TimeSpan tokenLifetime, CancellationToken cancellationToken)
     {
         var reply = await RunAsync("check generation", db => db.ScriptEvaluateAsync(RedisScripts.EnsureGeneration, new
         {
+            force = force ? "1" : "0",
             generation = RedisKeys.Generation(prefix),
             log = RedisKeys.RevocationLog(prefix),
             state = RedisKeys.RevocationState(prefix),
             notify = (string)RedisKeys.RevocationNotify(prefix)!,
             id = Guid.NewGuid().ToString("N"),
-            reason = RevocationBroker.GenerationReason + ": dataset was empty or replaced; tokens issued before it are revoked",
+            reason = RevocationBroker.GenerationReason + ": " + why + "; tokens issued before it are revoked",
             expireAfterMs = Millis(tokenLifetime),
         }), cancellationToken).ConfigureAwait(false);
         var started = (long)reply == 1;
-        if (started)
+        if (started && !force)
         {
             LogNewGeneration();
         }
@@ -121,6 +154,14 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
             LogSubscribeFailed(e);
         }
     }
+
+    private RevocationEntry Saw(RevocationEntry entry)
+    {
+        highWater?.Saw(entry.Cursor);
+        return entry;
+    }
+
+    private static string Millis(DateTimeOffset? at) => at is { } t ? t.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : string.Empty;
 
     private static string Millis(TimeSpan? span) => span is { } s ? ((long)s.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty;
 

@@ -33,6 +33,10 @@ internal static class RedisScripts
 
     public static LuaScript MaintainRevocations { get; } = Load("maintain-revocations");
 
+    public static LuaScript RestoreRevocation { get; } = Load("restore-revocation");
+
+    public static LuaScript DiscardGrant { get; } = Load("discard-grant");
+
     public static LuaScript AppendAudit { get; } = Load("append-audit");
 
     public static LuaScript AnomalyCount { get; } = Load("anomaly-count");

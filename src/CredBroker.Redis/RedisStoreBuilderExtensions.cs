@@ -29,21 +29,30 @@ public static class RedisStoreBuilderExtensions
             .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis:Configuration must name a Redis endpoint, e.g. '127.0.0.1:6379'")
             .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:Redis:KeyPrefix must not contain '{' or '}'")
             .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:Redis:Timeout must be between 100 ms and 1 minute")
+            .Validate(o => o.SafetyCheckInterval >= TimeSpan.FromMilliseconds(100) && o.SafetyCheckInterval <= TimeSpan.FromMinutes(1), "CredBroker:RedisSafetyCheckInterval must be between 100 ms and 1 minute")
+            .Validate(o => o.MemoryWatermark >= 0.1 && o.MemoryWatermark <= 0.99, "CredBroker:RedisMemoryWatermark must be between 0.1 and 0.99")
             .ValidateOnStart();
 
         services.TryAddSingleton(sp => RedisConnection.Connect(
             sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
             sp.GetService<ILoggerFactory>()));
 
+        services.TryAddSingleton<RevocationHighWater>();
         services.TryAddSingleton<RedisPersistenceGuard>();
+        services.RemoveAll<IStoreSafety>();
+        services.AddSingleton<IStoreSafety>(sp => sp.GetRequiredService<RedisPersistenceGuard>());
         services.AddHostedService<RedisStoreWarmUp>();
+
+        // One grant waits on Redis at most its timeout in all, not once per round trip.
+        services.AddOptions<StoreOptions>().PostConfigure<IOptions<RedisStoreOptions>>((store, redisOptions) => store.GrantTimeout ??= redisOptions.Value.Timeout);
 
         // AddCredBroker registered the in-memory store with TryAdd; this choice overrides it.
         services.RemoveAll<IBrokerStore>();
         services.AddSingleton<RedisBrokerStore>();
         services.AddSingleton<IBrokerStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
         services.RemoveAll<IRevocationLog>();
-        services.AddSingleton<IRevocationLog, RedisRevocationLog>();
+        services.AddSingleton<RedisRevocationLog>();
+        services.AddSingleton<IRevocationLog>(sp => sp.GetRequiredService<RedisRevocationLog>());
         services.RemoveAll<IAnomalyCounter>();
         services.AddSingleton<IAnomalyCounter, RedisAnomalyCounter>();
         services.RemoveAll<IAuditSink>();

@@ -28,4 +28,19 @@ public sealed class RedisStoreOptions
     /// start on such a Redis. When true, every start logs a critical warning naming what is unsafe.
     /// </summary>
     public bool AcceptDataLossRisk { get; set; }
+
+    /// <summary>
+    /// How often the broker checks, while serving, that Redis still cannot lose an acknowledged
+    /// revocation (the settings above, evicted keys, the revocation log's position) and how full it is.
+    /// It also checks on every (re)connection. Default: 2 seconds; between 100 ms and 1 minute.
+    /// </summary>
+    public TimeSpan SafetyCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Above this share of <c>maxmemory</c> (<c>used_memory / maxmemory</c>, read at every safety check)
+    /// new grants are refused with RESOURCE_EXHAUSTED, so the remaining room serves revocations, the
+    /// kill switch, approval decisions and audit. No effect when Redis has no <c>maxmemory</c>.
+    /// Default: 0.9; between 0.1 and 0.99.
+    /// </summary>
+    public double MemoryWatermark { get; set; } = 0.9;
 }

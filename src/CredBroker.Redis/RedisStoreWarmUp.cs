@@ -1,14 +1,17 @@
+using CredBroker.Core.Revocation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace CredBroker.Redis;
 
 /// <summary>
-/// Connects to Redis and checks its persistence while the host starts, before the first request.
-/// An unsafe Redis stops the start. If Redis is down, the broker starts, fails closed, and checks
-/// again every second until Redis is back and proven safe.
+/// Checks Redis while the host starts, before the first request: an unsafe Redis stops the start. If
+/// Redis is down, the broker starts and fails closed. Then it keeps watching (every
+/// <see cref="RedisStoreOptions.SafetyCheckInterval"/> and at each reconnection), so a drift stops
+/// grants and a fix resumes them without a restart, and data found lost starts a new generation.
 /// </summary>
-internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, ILogger<RedisStoreWarmUp> logger) : BackgroundService
+internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, RedisRevocationLog log, RuleLifetime lifetime, ILogger<RedisStoreWarmUp> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,21 +25,35 @@ internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, ILog
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (!guard.Verified && await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await guard.VerifyAsync().ConfigureAwait(false);
+                await guard.WaitForNextCheckAsync(stoppingToken).ConfigureAwait(false);
+                if (await guard.CheckAsync().ConfigureAwait(false) is { } loss)
+                {
+                    await log.StartGenerationAsync("Redis lost data: " + loss, lifetime.AfterLift, stoppingToken).ConfigureAwait(false);
+                    LogDataLost(loss);
+                }
             }
-            catch (InvalidOperationException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Logged as critical by the guard; the store stays closed rather than risk a lost revocation.
                 return;
+            }
+            catch (Exception e) when (RedisFailClosed.IsUnavailable(e) || e is Core.Storage.BrokerStoreUnavailableException)
+            {
+                // Requests fail closed by themselves meanwhile; the next check tries again. Logged by the store, not here.
+                LogCheckSkipped(e);
             }
         }
     }
 
-    [LoggerMessage(EventId = 9112, Level = LogLevel.Warning, Message = "Redis is not reachable at start; the store fails closed until it is back and its persistence is verified")]
+    [LoggerMessage(EventId = 9125, Level = LogLevel.Warning, Message = "Redis is not reachable at start; the store fails closed until it is back and its persistence is verified")]
     private partial void LogDeferred();
+
+    [LoggerMessage(EventId = 9123, Level = LogLevel.Critical, Message = "Redis lost data ({Loss}); started a new generation: every token issued before now is revoked")]
+    private partial void LogDataLost(string loss);
+
+    [LoggerMessage(EventId = 9124, Level = LogLevel.Debug, Message = "Redis safety check skipped: Redis did not answer")]
+    private partial void LogCheckSkipped(Exception error);
 }

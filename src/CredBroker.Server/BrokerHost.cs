@@ -75,6 +75,9 @@ public static class BrokerHost
                     o.Configuration = server.Redis ?? string.Empty;
                     o.KeyPrefix = server.RedisKeyPrefix ?? string.Empty;
                     o.AcceptDataLossRisk = server.RedisAcceptDataLossRisk;
+                    o.Timeout = server.RedisTimeout ?? o.Timeout;
+                    o.SafetyCheckInterval = server.RedisSafetyCheckInterval ?? o.SafetyCheckInterval;
+                    o.MemoryWatermark = server.RedisMemoryWatermark ?? o.MemoryWatermark;
                 });
                 break;
             default:
@@ -101,11 +104,12 @@ public static class BrokerHost
         // No scrape cache: a scrape right after a decision shows it (the exporter caches 300 ms by default).
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
-        builder.Services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>("audit");
+        builder.Services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>("audit").AddCheck<StoreSafetyHealthCheck>("store-safety");
         builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
         builder.Services.AddHostedService<CredBroker.Server.Audit.AuditCheckpointService>();
+        builder.Services.AddHostedService<DurabilityRecovery>();
 
         var app = builder.Build();
         app.MapGrpcService<GrantRpc>();

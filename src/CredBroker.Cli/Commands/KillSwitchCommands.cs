@@ -75,5 +75,6 @@ public static class KillSwitchCommands
             ("engaged_by", state.EngagedBy),
             ("reason", state.Reason),
             ("released_at", state.ReleasedAt),
+            .. Durability.Field(state.DurabilityNotConfirmed),
         ]);
 }

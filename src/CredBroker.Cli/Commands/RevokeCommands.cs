@@ -90,5 +90,5 @@ public static class RevokeCommands
     private static Option<string?> Reason() => new("--reason") { Description = "Why, for the audit log" };
 
     private static void Write(ParseResult parse, TextWriter output, (string, object?) subject, RevocationResult result) =>
-        Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [subject, ("revoked_grants", result.RevokedGrants), ("revoked_at", result.RevokedAt)]);
+        Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [subject, ("revoked_grants", result.RevokedGrants), ("revoked_at", result.RevokedAt), .. Durability.Field(result.DurabilityNotConfirmed)]);
 }

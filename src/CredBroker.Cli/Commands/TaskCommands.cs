@@ -68,7 +68,7 @@ public static class TaskCommands
         {
             var id = parse.GetRequiredValue(taskId);
             var result = await client.RevokeTaskAsync(id, parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
-            Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [("task_id", id), ("revoked_grants", result.RevokedGrants), ("revoked_at", result.RevokedAt)]);
+            Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table, [("task_id", id), ("revoked_grants", result.RevokedGrants), ("revoked_at", result.RevokedAt), .. Durability.Field(result.DurabilityNotConfirmed)]);
             return ExitCodes.Success;
         });
         return command;

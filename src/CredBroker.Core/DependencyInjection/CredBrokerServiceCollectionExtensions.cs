@@ -31,6 +31,8 @@ public static class CredBrokerServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<StoreOptions>()
             .Validate(o => o.RevokedTaskRetention >= TimeSpan.FromHours(1), "CredBroker:Storage:RevokedTaskRetention must be at least 1 hour")
+            .Validate(o => o.MemoryMaxLiveGrants >= 1, "CredBroker:Storage:MemoryMaxLiveGrants must be at least 1")
+            .Validate(o => o.GrantTimeout is null || o.GrantTimeout > TimeSpan.Zero, "CredBroker:Storage:GrantTimeout must be positive")
             .ValidateOnStart();
         services.AddOptions<SigningKeyOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "CredBroker:Keys:KeyDirectory is required")
@@ -39,6 +41,9 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<IBrokerStore, InMemoryBrokerStore>();
         services.TryAddSingleton<IRevocationLog, InMemoryRevocationLog>();
         services.TryAddSingleton<RuleLifetime>();
+        services.TryAddSingleton<IStoreSafety, UnwatchedStoreSafety>();
+        services.TryAddSingleton<UnconfirmedRevocations>();
+        services.TryAddSingleton<PendingKillSwitch>();
         services.TryAddSingleton<RevocationBroker>();
         services.TryAddSingleton<RevocationFeed>();
         services.TryAddSingleton<RevocationWatch>();

@@ -5,6 +5,7 @@ using CredBroker.Core.Storage;
 using CredBroker.Core.Tokens;
 using CredBroker.Core.Validation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CredBroker.Core.Grants;
 
@@ -21,8 +22,18 @@ public sealed partial class GrantBroker(
     TimeProvider time,
     ILogger<GrantBroker> logger,
     GrantAudit audit,
+    UnconfirmedRevocations unconfirmed,
+    IStoreSafety safety,
+    PendingKillSwitch pendingKillSwitch,
+    IOptions<StoreOptions> storeOptions,
     RefusalLimiter refusals)
 {
+    /// <summary>
+    /// What recording the refusal may add to the decision's budget: a refusal's audit record is
+    /// best-effort, so a stalled store costs the caller this much more, not a second timeout.
+    /// </summary>
+    private static readonly TimeSpan RecordMargin = TimeSpan.FromMilliseconds(250);
+
     /// <summary>A rule lifting within this long is waited out rather than refused, so a grant is not bounced for a second.</summary>
     private static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(1.5);
 
@@ -38,13 +49,89 @@ public sealed partial class GrantBroker(
             return audit.Unrecorded(new GrantOutcome.Refused(limited), started);
         }
 
-        var outcome = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
+        var limit = storeOptions.Value.GrantTimeout;
+        GrantOutcome outcome;
+        using (var budget = Budget(limit, cancellationToken))
+        {
+            try
+            {
+                outcome = await DecideAsync(request with { Deadline = WriteBy(request.Deadline, limit) }, budget.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogStoreUnavailable(e, request.TaskId);
+                outcome = new GrantOutcome.Refused(Refusal.StoreUnavailable($"grant store did not answer within {DurationText.Format(limit!.Value)}; no token issued"));
+            }
+        }
+
         if (outcome is GrantOutcome.Refused { Refusal: var refusal } && await refusals.CountAsync(request.WorkloadId, refusal, cancellationToken).ConfigureAwait(false) is { } crossed)
         {
             outcome = new GrantOutcome.Refused(crossed);
         }
 
-        return await audit.RecordAsync(request, outcome, started, cancellationToken).ConfigureAwait(false);
+        GrantOutcome final;
+        using (var recording = Budget(outcome is GrantOutcome.Refused ? RecordMargin : limit, cancellationToken))
+        {
+            try
+            {
+                final = await audit.RecordAsync(request, outcome, started, recording.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A refusal stands without its record; an issued grant without one fails closed (invariant 6).
+                final = outcome is GrantOutcome.Refused ? outcome : new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log did not answer in time; no token issued"));
+            }
+        }
+
+        if (outcome is GrantOutcome.Issued { Grant: var grant } && (final is not GrantOutcome.Issued || cancellationToken.IsCancellationRequested))
+        {
+            // Refused after its record was written: leave nothing live behind (no listing, no quota count).
+            Discard(grant.TaskId, grant.GrantId, grant.WorkloadId);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return final;
+    }
+
+    /// <summary>The caller's token, cut at <paramref name="limit"/> when there is one.</summary>
+    private static CancellationTokenSource Budget(TimeSpan? limit, CancellationToken caller)
+    {
+        var budget = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        if (limit is { } l)
+        {
+            budget.CancelAfter(l);
+        }
+
+        return budget;
+    }
+
+    /// <summary>The earlier of the caller's deadline and the end of this decision's budget.</summary>
+    private DateTimeOffset? WriteBy(DateTimeOffset? deadline, TimeSpan? limit)
+    {
+        var own = limit is { } l ? time.GetUtcNow() + l : (DateTimeOffset?)null;
+        return (deadline, own) switch
+        {
+            ({ } d, { } o) => d < o ? d : o,
+            ({ } d, null) => d,
+            _ => own,
+        };
+    }
+
+    /// <summary>Best effort, never awaited for an answer; a record it misses expires with its grant.</summary>
+    private void Discard(string taskId, string grantId, string workloadId)
+    {
+        try
+        {
+            _ = store.DiscardGrantAsync(taskId, grantId, workloadId, CancellationToken.None).AsTask().ContinueWith(
+                t => LogDiscardFailed(t.Exception!, grantId),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+        catch (BrokerStoreUnavailableException e)
+        {
+            LogDiscardFailed(e, grantId);
+        }
     }
 
     private async Task<GrantOutcome> DecideAsync(GrantRequest request, CancellationToken cancellationToken)
@@ -79,6 +166,17 @@ public sealed partial class GrantBroker(
     /// <summary>Stores the grant (task checks included, atomically) and only then signs its token (invariant 1).</summary>
     private async Task<GrantOutcome> IssueAsync(GrantRequest request, WorkloadDefinition workload, string audience, TimeSpan ttl, CancellationToken cancellationToken)
     {
+        if (pendingKillSwitch.Rule is { } held)
+        {
+            return new GrantOutcome.Refused(KillSwitchEngaged(held));
+        }
+
+        // Watched in the background (RedisSafetyMonitor); a field read, so it costs a grant nothing.
+        if (safety.Current.GrantRefusal() is { } unsafeStore)
+        {
+            return new GrantOutcome.Refused(unsafeStore);
+        }
+
         var draft = new GrantDraft(
             GrantIds.New(),
             request.TaskId,
@@ -88,8 +186,13 @@ public sealed partial class GrantBroker(
             request.Tools,
             audience,
             ttl,
-            NotAfter: null);
+            NotAfter: null)
+        {
+            WriteBy = request.Deadline,
+        };
 
+        var limited = !GrantQuota.Of(workload).IsUnlimited;
+        var sent = false;
         GrantInsertResult inserted;
         try
         {
@@ -104,14 +207,27 @@ public sealed partial class GrantBroker(
             }
 
             var requireOpenTask = policy.Current.Limits.RequireOpenTask || workload.RequireOpenTask;
+            sent = true;
             inserted = await store.InsertGrantAsync(draft, requireOpenTask, cancellationToken).ConfigureAwait(false);
-            if (inserted is not GrantInsertResult.Inserted && !GrantQuota.Of(workload).IsUnlimited)
+            if (inserted is not GrantInsertResult.Inserted && limited)
             {
                 await store.ReleaseGrantAsync(draft.WorkloadId, draft.GrantId, issued: false, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (BrokerStoreUnavailableException e)
+        catch (Exception e) when (e is BrokerStoreUnavailableException or OperationCanceledException)
         {
+            // The insert may still land after this broker gave up on it (a stalled Redis runs it later):
+            // undo it, queued behind it, so no record stays live without its token.
+            if (sent || limited)
+            {
+                Discard(draft.TaskId, draft.GrantId, draft.WorkloadId);
+            }
+
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             LogStoreUnavailable(e, request.TaskId);
             return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; no token issued"));
         }
@@ -121,6 +237,8 @@ public sealed partial class GrantBroker(
             return new GrantOutcome.Refused(TaskRefusal(request, inserted));
         }
 
+        // Past the caller's deadline nothing is minted: the caller is gone and the record is undone.
+        cancellationToken.ThrowIfCancellationRequested();
         var token = tokens.Mint(grant);
         LogIssued(grant.GrantId, grant.WorkloadId, grant.TaskId, grant.ExpiresAt);
         return new GrantOutcome.Issued(grant, token);
@@ -188,6 +306,8 @@ public sealed partial class GrantBroker(
         GrantInsertResult.TaskOwnedByOther o => Refusal.Denied($"task {request.TaskId} is not yours") with { AuditDetail = $"task {request.TaskId} belongs to workload {o.WorkloadId}" },
         GrantInsertResult.OutsideEnvelope e => Refusal.Denied($"tool '{e.Tool}' is outside the envelope of task {request.TaskId}"),
         GrantInsertResult.TaskExpired x => Refusal.Precondition($"task {request.TaskId} passed its deadline at {x.Deadline:yyyy-MM-ddTHH:mm:ssZ}"),
+        GrantInsertResult.TooLate => Refusal.StoreUnavailable("grant store answered after the request's deadline; nothing was recorded and no token issued"),
+        GrantInsertResult.StoreFull f => new StoreCondition(StoreConditionKind.NearlyFull, f.Reason).GrantRefusal()!,
         _ => throw new InvalidOperationException($"unexpected insert result {result.GetType().Name}"),
     };
 
@@ -196,6 +316,9 @@ public sealed partial class GrantBroker(
     /// agent's sake: safety does not depend on it, because a rule covers every token issued before
     /// it is lifted, including one minted while this check raced the rule (invariant 4).
     /// </summary>
+    private static Refusal KillSwitchEngaged(RevocationRule rule) =>
+        Refusal.Precondition($"kill switch engaged at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}: no grants are issued");
+
     private async Task<Refusal?> CheckStandingRulesAsync(GrantRequest request, CancellationToken cancellationToken)
     {
         var standing = await revocations.GetStandingAsync(request.WorkloadId, request.Tools, cancellationToken).ConfigureAwait(false);
@@ -211,7 +334,7 @@ public sealed partial class GrantBroker(
 
             return rule.Kind switch
             {
-                RevocationKind.All => Refusal.Precondition($"kill switch engaged at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}: no grants are issued"),
+                RevocationKind.All => KillSwitchEngaged(rule),
                 RevocationKind.Workload => Refusal.Precondition($"workload {rule.Subject} is quarantined {Until(rule)}") with { RetryAfter = rule.LiftedAt - standing.Now },
                 _ => Refusal.Precondition($"tool {rule.Subject} was revoked at {rule.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}; its grants are refused {Until(rule)}") with { RetryAfter = rule.LiftedAt - standing.Now },
             };
@@ -226,20 +349,18 @@ public sealed partial class GrantBroker(
         return null;
     }
 
-    private static string Until(RevocationRule rule) => rule.LiftedAt is { } lifted
-        ? $"until {lifted:yyyy-MM-ddTHH:mm:ssZ}"
-        : "until an operator releases it";
-
     private async Task<BrokerResult<GrantRevocationResult>> RevokeAsync(string grantId, string reason, string auditKind, CancellationToken cancellationToken)
     {
         // The rule goes to the log first: if the record update then fails, the grant is still dead
         // to every verifier and the caller, told UNAVAILABLE, retries. Errs toward revoking.
-        await revocations.AppendAsync(new RevocationDraft(RevocationKind.Grant, grantId, reason, LiftAfter: null, lifetime.AfterLift), cancellationToken).ConfigureAwait(false);
+        var entry = await revocations.AppendAsync(new RevocationDraft(RevocationKind.Grant, grantId, reason, LiftAfter: null, lifetime.AfterLift), cancellationToken).ConfigureAwait(false);
         var result = await store.RevokeGrantAsync(grantId, reason, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
             return Refusal.NotFound($"grant {grantId} is unknown or expired");
         }
+
+        result = result with { DurabilityNotConfirmed = unconfirmed.Note(entry) };
 
         await ReleaseQuotaAsync(result.Grant, cancellationToken).ConfigureAwait(false);
 
@@ -248,9 +369,9 @@ public sealed partial class GrantBroker(
         return BrokerResult<GrantRevocationResult>.Ok(result);
     }
 
-    /// <summary>Debug: a flood of these is what the limit is for.</summary>
-    [LoggerMessage(EventId = 1045, Level = LogLevel.Debug, Message = "Refused a grant request of {WorkloadId} undecided: past its refusal limit")]
-    private partial void LogRefusalLimited(string workloadId);
+    private static string Until(RevocationRule rule) => rule.LiftedAt is { } lifted
+        ? $"until {lifted:yyyy-MM-ddTHH:mm:ssZ}"
+        : "until an operator releases it";
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Issued grant {GrantId} to {WorkloadId} for task {TaskId}, expires {ExpiresAt:O}")]
     private partial void LogIssued(string grantId, string workloadId, string taskId, DateTimeOffset expiresAt);
@@ -261,6 +382,13 @@ public sealed partial class GrantBroker(
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Revoked grant {GrantId}: {Reason}")]
     private partial void LogGrantRevoked(string grantId, string reason);
 
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Could not discard the record of refused grant {GrantId}; it expires with its TTL")]
+    private partial void LogDiscardFailed(Exception error, string grantId);
+
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Store unavailable while handling {Subject}; failing closed")]
     private partial void LogStoreUnavailable(Exception error, string subject);
+
+    /// <summary>Debug: a flood of these is what the limit is for.</summary>
+    [LoggerMessage(EventId = 1045, Level = LogLevel.Debug, Message = "Refused a grant request of {WorkloadId} undecided: past its refusal limit")]
+    private partial void LogRefusalLimited(string workloadId);
 }

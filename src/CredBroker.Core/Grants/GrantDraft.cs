@@ -16,6 +16,13 @@ public sealed record GrantDraft(
     TimeSpan Ttl,
     DateTimeOffset? NotAfter)
 {
+    /// <summary>
+    /// The store records nothing once its clock passes this (the caller's deadline or the broker's own
+    /// budget, by the broker's clock): a write that arrives after the caller gave up would be a record
+    /// with no token. Null: no bound.
+    /// </summary>
+    public DateTimeOffset? WriteBy { get; init; }
+
     public GrantRecord Stamp(DateTimeOffset issuedAt)
     {
         // Whole seconds: JWT times are NumericDate seconds, and the record must agree with the token.

@@ -8,4 +8,8 @@ public sealed record GrantRequest(
     IReadOnlyList<string> Tools,
     TimeSpan? Ttl,
     IReadOnlyDictionary<string, string> Context,
-    string? ApprovalId = null);
+    string? ApprovalId = null)
+{
+    /// <summary>The caller's deadline (a gRPC deadline), by the broker's clock; null when it set none. Nothing is recorded or minted after it.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+}

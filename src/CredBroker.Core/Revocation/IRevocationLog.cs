@@ -27,6 +27,18 @@ public interface IRevocationLog
     ValueTask<bool> EnsureGenerationAsync(TimeSpan tokenLifetime, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Starts a new generation whatever the marker says: appends a rule revoking every token issued
+    /// before now, for a store known to have lost data (evicted keys, restored from an older copy).
+    /// </summary>
+    ValueTask StartGenerationAsync(string why, TimeSpan tokenLifetime, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes <paramref name="entry"/> again with its own times unless the log still holds its cursor,
+    /// for a rule acknowledged while the store could not promise durability. True when it was written again.
+    /// </summary>
+    ValueTask<bool> RestoreAsync(RevocationEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Calls <paramref name="signal"/> when a rule may have been appended (by any replica); a hint to
     /// read now. Returns at once and never throws: readers poll as well, so a missed hint costs latency only.
     /// </summary>

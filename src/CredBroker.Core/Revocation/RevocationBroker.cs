@@ -11,11 +11,11 @@ namespace CredBroker.Core.Revocation;
 /// Mass revocation: a workload, a tool, or everything. Each is one rule in the log, O(1) in the
 /// number of live grants (invariant 4); grant records are left to expire.
 /// </summary>
-public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime lifetime, ILogger<RevocationBroker> logger, AuditLog audit)
+public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime lifetime, ILogger<RevocationBroker> logger, AuditLog audit, UnconfirmedRevocations unconfirmed, PendingKillSwitch pending, RevocationFeed feed)
 {
     public static readonly TimeSpan MaxQuarantine = TimeSpan.FromDays(30);
 
-    public async Task<BrokerResult<RevocationRule>> RevokeWorkloadAsync(string workloadId, string? reason, TimeSpan? quarantine, string by, CancellationToken cancellationToken)
+    public async Task<BrokerResult<RevocationReceipt>> RevokeWorkloadAsync(string workloadId, string? reason, TimeSpan? quarantine, string by, CancellationToken cancellationToken)
     {
         if (!SpiffeId.IsValid(workloadId))
         {
@@ -35,7 +35,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
     /// Kills every token carrying the tool and refuses its new grants for <paramref name="duration"/>,
     /// or until <see cref="ReleaseToolAsync"/> when null: a compromised tool stays shut until someone says otherwise.
     /// </summary>
-    public async Task<BrokerResult<RevocationRule>> RevokeToolAsync(string tool, string? reason, TimeSpan? duration, string by, CancellationToken cancellationToken)
+    public async Task<BrokerResult<RevocationReceipt>> RevokeToolAsync(string tool, string? reason, TimeSpan? duration, string by, CancellationToken cancellationToken)
     {
         if (!ToolNames.IsWellFormed(tool))
         {
@@ -68,13 +68,73 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         return await LiftAsync(RevocationKind.Tool, tool, reason, "revocation store unavailable; the tool was not released", cancellationToken);
     }
 
-    /// <summary>Every token dies and no grant is issued until <see cref="ReleaseKillSwitchAsync"/>.</summary>
-    public async Task<BrokerResult<RevocationRule>> EngageKillSwitchAsync(string? reason, string by, CancellationToken cancellationToken) =>
-        await AppendAsync(new RevocationDraft(RevocationKind.All, string.Empty, reason ?? string.Empty, LiftAfter: null, ExpireAfter: null, by), reason, cancellationToken);
+    /// <summary>
+    /// Every token dies and no grant is issued until <see cref="ReleaseKillSwitchAsync"/>. Never refused
+    /// for want of a store: when the store cannot take the write, the switch is engaged in this broker's
+    /// memory at once, pushed to the verifiers it serves, and written as soon as the store accepts writes.
+    /// </summary>
+    public async Task<BrokerResult<RevocationReceipt>> EngageKillSwitchAsync(string? reason, string by, CancellationToken cancellationToken)
+    {
+        var draft = new RevocationDraft(RevocationKind.All, string.Empty, reason ?? string.Empty, LiftAfter: null, ExpireAfter: null, by);
+        if (FieldChecks.Text(reason, "reason", InputLimits.ReasonMaxLength, required: false) is { } badReason)
+        {
+            return badReason;
+        }
+
+        if (pending.Rule is null)
+        {
+            var stored = await AppendAsync(draft, reason, cancellationToken);
+            if (stored.Succeeded || stored.Refusal.Kind != RefusalKind.Unavailable)
+            {
+                return stored;
+            }
+        }
+
+        var rule = pending.Engage(draft);
+        feed.PublishPending(rule);
+        LogEngagedInMemory();
+        await audit.TryAppendAsync(RevocationAudit.Written(rule), cancellationToken).ConfigureAwait(false);
+        return BrokerResult<RevocationReceipt>.Ok(new RevocationReceipt(rule, KillSwitchNotStored));
+    }
+
+    /// <summary>What an operator is told when the kill switch lives in this broker's memory only.</summary>
+    public const string KillSwitchNotStored =
+        "durability not confirmed: the store could not take the write, so the kill switch is engaged in this broker's memory only " +
+        "(this replica and the verifiers connected to it); it is written to the store as soon as the store accepts writes";
+
+    /// <summary>Writes a kill switch engaged in memory to the store, once it accepts writes. True when none is owed any more.</summary>
+    public async Task<bool> StorePendingKillSwitchAsync(CancellationToken cancellationToken)
+    {
+        if (pending.Draft is not { } draft)
+        {
+            return true;
+        }
+
+        try
+        {
+            var entry = await log.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
+            pending.Stored(draft);
+            LogPendingStored(entry.Cursor);
+            unconfirmed.Note(entry);
+            return true;
+        }
+        catch (BrokerStoreUnavailableException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Lifts the kill switch: tokens issued before now stay dead; new grants may be issued. Null rule when it was not engaged.</summary>
-    public async Task<BrokerResult<RevocationRule?>> ReleaseKillSwitchAsync(CancellationToken cancellationToken) =>
-        await LiftAsync(RevocationKind.All, string.Empty, null, "revocation store unavailable; the kill switch was not released", cancellationToken);
+    public async Task<BrokerResult<RevocationRule?>> ReleaseKillSwitchAsync(CancellationToken cancellationToken)
+    {
+        // A switch held in memory is written before it is lifted, so the lift has a stored rule to end.
+        if (!await StorePendingKillSwitchAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return Refusal.StoreUnavailable("revocation store unavailable; the kill switch stays engaged in this broker's memory");
+        }
+
+        return await LiftAsync(RevocationKind.All, string.Empty, null, "revocation store unavailable; the kill switch was not released", cancellationToken);
+    }
 
     private async Task<BrokerResult<RevocationRule?>> LiftAsync(RevocationKind kind, string subject, string? reason, string unavailable, CancellationToken cancellationToken)
     {
@@ -99,6 +159,11 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
     /// <summary>The kill switch's rule, if it was ever engaged and is still remembered.</summary>
     public async Task<BrokerResult<RevocationRule?>> GetKillSwitchAsync(CancellationToken cancellationToken)
     {
+        if (pending.Rule is { } inMemory)
+        {
+            return BrokerResult<RevocationRule?>.Ok(inMemory);
+        }
+
         try
         {
             var standing = await log.GetStandingAsync(string.Empty, [], cancellationToken).ConfigureAwait(false);
@@ -114,7 +179,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
     /// <summary>How the rule a new store generation writes begins; it is not the kill switch.</summary>
     public const string GenerationReason = "new store generation";
 
-    private async Task<BrokerResult<RevocationRule>> AppendAsync(RevocationDraft draft, string? reason, CancellationToken cancellationToken)
+    private async Task<BrokerResult<RevocationReceipt>> AppendAsync(RevocationDraft draft, string? reason, CancellationToken cancellationToken)
     {
         if (FieldChecks.Text(reason, "reason", InputLimits.ReasonMaxLength, required: false) is { } badReason)
         {
@@ -125,10 +190,11 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         {
             var entry = await log.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
             LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+            var notConfirmed = unconfirmed.Note(entry);
 
             // A revocation is never held back by the audit log: losing the record is safer than keeping access.
             await audit.TryAppendAsync(RevocationAudit.Written(entry.Rule), cancellationToken).ConfigureAwait(false);
-            return BrokerResult<RevocationRule>.Ok(entry.Rule);
+            return BrokerResult<RevocationReceipt>.Ok(new RevocationReceipt(entry.Rule, notConfirmed));
         }
         catch (BrokerStoreUnavailableException e)
         {
@@ -139,6 +205,12 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Revocation rule {Kind} '{Subject}' written at cursor {Cursor}")]
     private partial void LogRule(RevocationKind kind, string subject, string cursor);
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Critical, Message = "Kill switch engaged in this broker's memory only: the store could not take the write; it is written as soon as the store accepts writes")]
+    private partial void LogEngagedInMemory();
+
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "Kill switch held in memory is now stored at cursor {Cursor}")]
+    private partial void LogPendingStored(string cursor);
 
     [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Revocation store unavailable; failing closed")]
     private partial void LogStoreUnavailable(Exception error);

@@ -79,6 +79,13 @@ public sealed partial class RevocationFeed(IRevocationLog log, TimeProvider time
 
     public void Dispose() => wake.Dispose();
 
+    /// <summary>Pushes a rule held in memory only to every watcher now, without waiting for the store.</summary>
+    public void PublishPending(RevocationRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        Publish(new FeedItem.Pending(rule));
+    }
+
     private async Task ReadNewAsync(CancellationToken cancellationToken)
     {
         if (!positioned.Task.IsCompleted)

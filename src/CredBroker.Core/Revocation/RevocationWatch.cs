@@ -7,7 +7,7 @@ namespace CredBroker.Core.Revocation;
 /// as it is appended, with heartbeats in between. Subscribes before replaying, so a rule appended
 /// during the replay is never missed; one seen twice is skipped by its cursor.
 /// </summary>
-public sealed class RevocationWatch(IRevocationLog log, RevocationFeed feed, TimeProvider time)
+public sealed class RevocationWatch(IRevocationLog log, RevocationFeed feed, TimeProvider time, PendingKillSwitch pending)
 {
     private const int PageSize = 500;
 
@@ -39,6 +39,12 @@ public sealed class RevocationWatch(IRevocationLog log, RevocationFeed feed, Tim
 
         // The replay itself was a successful read of the whole log.
         yield return new FeedItem.Heartbeat(cursor, time.GetUtcNow());
+        if (pending.Rule is { } inMemory)
+        {
+            // Carries the cursor already reached: a verifier applies it and resumes from the same place.
+            yield return new FeedItem.Rule(new RevocationEntry(cursor, inMemory));
+        }
+
         await foreach (var item in live.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             switch (item)
@@ -46,6 +52,9 @@ public sealed class RevocationWatch(IRevocationLog log, RevocationFeed feed, Tim
                 case FeedItem.Rule rule when Cursors.Compare(rule.Entry.Cursor, cursor) > 0:
                     cursor = rule.Entry.Cursor;
                     yield return rule;
+                    break;
+                case FeedItem.Pending held:
+                    yield return new FeedItem.Rule(new RevocationEntry(cursor, held.Held));
                     break;
                 case FeedItem.Heartbeat heartbeat:
                     // Every rule up to the feed's read came through this channel before the heartbeat.

@@ -20,6 +20,13 @@ public interface IBrokerStore : IApprovalStore, IQuotaStore
     /// </summary>
     ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, bool requireOpenTask, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Forgets a grant whose token was never issued (refused after its record may have been written):
+    /// its record, its index and its count against the workload's live grants, so nothing shows it as
+    /// live. Idempotent. Sent at once and not awaited for an answer: on Redis it runs after the insert it undoes.
+    /// </summary>
+    ValueTask DiscardGrantAsync(string taskId, string grantId, string workloadId, CancellationToken cancellationToken);
+
     /// <summary>Opens a task with its envelope and deadline; refused when the task was already opened, used, or revoked.</summary>
     ValueTask<TaskOpenResult> OpenTaskAsync(TaskRecord task, TimeSpan maxDuration, CancellationToken cancellationToken);
 
@@ -73,6 +80,12 @@ public abstract record GrantInsertResult
 
     /// <summary>The opened task's deadline has passed.</summary>
     public sealed record TaskExpired(DateTimeOffset Deadline) : GrantInsertResult;
+
+    /// <summary>The store's clock had passed <see cref="GrantDraft.WriteBy"/>: nothing was written.</summary>
+    public sealed record TooLate : GrantInsertResult;
+
+    /// <summary>The store keeps its remaining room for revocations (<paramref name="Reason"/> names the limit); nothing was written.</summary>
+    public sealed record StoreFull(string Reason) : GrantInsertResult;
 }
 
 public abstract record TaskOpenResult
@@ -91,9 +104,17 @@ public abstract record TaskOpenResult
 
 /// <param name="RevokedGrants">Grants of the task that were live at the moment of revocation.</param>
 /// <param name="AlreadyRevoked">The task had been revoked before; <paramref name="RevokedAt"/> is that first time.</param>
-public sealed record TaskRevocationResult(long RevokedGrants, DateTimeOffset RevokedAt, bool AlreadyRevoked);
+public sealed record TaskRevocationResult(long RevokedGrants, DateTimeOffset RevokedAt, bool AlreadyRevoked)
+{
+    /// <summary>Null when the store confirmed the revocation durable; otherwise why not (set by the broker, not the store).</summary>
+    public string? DurabilityNotConfirmed { get; init; }
+}
 
-public sealed record GrantRevocationResult(DateTimeOffset RevokedAt, bool AlreadyRevoked, GrantRecord Grant);
+public sealed record GrantRevocationResult(DateTimeOffset RevokedAt, bool AlreadyRevoked, GrantRecord Grant)
+{
+    /// <summary>Null when the store confirmed the revocation durable; otherwise why not (set by the broker, not the store).</summary>
+    public string? DurabilityNotConfirmed { get; init; }
+}
 
 public enum GrantState
 {

@@ -20,6 +20,9 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
     private readonly StoreOptions options;
     private readonly ITimer sweeper;
 
+    /// <summary>Grant records held (live, or expired and not swept yet): what <see cref="StoreOptions.MemoryMaxLiveGrants"/> bounds.</summary>
+    private long held;
+
     public InMemoryBrokerStore(TimeProvider time, IOptions<StoreOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -55,8 +58,20 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
                 return refused;
             }
 
+            if (draft.WriteBy is { } writeBy && now > writeBy)
+            {
+                return new GrantInsertResult.TooLate();
+            }
+
+            // The same kind of bound as Redis's memory watermark: a flood of agents cannot exhaust the heap.
+            if (Interlocked.Read(ref held) >= options.MemoryMaxLiveGrants)
+            {
+                return new GrantInsertResult.StoreFull($"the in-memory store holds {options.MemoryMaxLiveGrants} grants, its limit CredBroker:Storage:MemoryMaxLiveGrants");
+            }
+
             var grant = (Shared(entry, task, draft) with { NotAfter = task.Deadline }).Stamp(now);
             entry.Grants[grant.GrantId] = new GrantEntry(grant);
+            Interlocked.Increment(ref held);
             entry.KeepUntil(grant.ExpiresAt + options.RevokedTaskRetention);
             taskByGrant[grant.GrantId] = grant.TaskId;
             return new GrantInsertResult.Inserted(grant);
@@ -80,6 +95,23 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
             Purpose = string.Equals(draft.Purpose, task.Purpose, StringComparison.Ordinal) ? task.Purpose : draft.Purpose,
             Tools = tools,
         };
+    }
+
+    public ValueTask DiscardGrantAsync(string taskId, string grantId, string workloadId, CancellationToken cancellationToken)
+    {
+        if (tasks.TryGetValue(taskId, out var entry))
+        {
+            lock (entry)
+            {
+                if (entry.Grants.Remove(grantId))
+                {
+                    Interlocked.Decrement(ref held);
+                }
+            }
+        }
+
+        taskByGrant.TryRemove(grantId, out _);
+        return ReleaseGrantAsync(workloadId, grantId, issued: false, cancellationToken);
     }
 
     public ValueTask<TaskOpenResult> OpenTaskAsync(TaskRecord task, TimeSpan maxDuration, CancellationToken cancellationToken)
@@ -245,6 +277,7 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
                     if (grant.Grant.ExpiresAt <= now)
                     {
                         entry.Grants.Remove(grantId);
+                        Interlocked.Decrement(ref held);
                         taskByGrant.TryRemove(grantId, out _);
                     }
                 }

@@ -88,6 +88,18 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
         }
     }
 
+    public ValueTask StartGenerationAsync(string why, TimeSpan tokenLifetime, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            AppendLocked(RevocationTimes.Stamp(new RevocationDraft(RevocationKind.All, string.Empty, RevocationBroker.GenerationReason + ": " + why, TimeSpan.Zero, tokenLifetime, "credbroker"), time.GetUtcNow()));
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>This log loses nothing while the process lives, and the process is the only one holding it.</summary>
+    public ValueTask<bool> RestoreAsync(RevocationEntry entry, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
     public ValueTask MaintainAsync(DateTimeOffset horizon, CancellationToken cancellationToken)
     {
         lock (gate)

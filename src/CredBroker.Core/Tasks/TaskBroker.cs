@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace CredBroker.Core.Tasks;
 
 /// <summary>Ends tasks: once <see cref="RevokeTaskAsync"/> returns, no grant of the task is active and none can be added (invariant 2).</summary>
-public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revocations, RuleLifetime lifetime, IPolicySource policy, ILogger<TaskBroker> logger, AuditLog audit)
+public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revocations, RuleLifetime lifetime, IPolicySource policy, ILogger<TaskBroker> logger, AuditLog audit, UnconfirmedRevocations unconfirmed)
 {
     /// <summary>
     /// Fences a task: its workload, owner, purpose, tool envelope and deadline. The envelope must lie
@@ -144,8 +144,8 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
 
             // Log first (verifiers learn it), then mark the task (no grant after). A task rule stands:
             // a grant that raced the mark was minted before it and is covered too.
-            await revocations.AppendAsync(new RevocationDraft(RevocationKind.Task, taskId, why, LiftAfter: null, lifetime.AfterLift, revokedBy), cancellationToken).ConfigureAwait(false);
-            var result = await store.RevokeTaskAsync(taskId, why, cancellationToken).ConfigureAwait(false);
+            var entry = await revocations.AppendAsync(new RevocationDraft(RevocationKind.Task, taskId, why, LiftAfter: null, lifetime.AfterLift, revokedBy), cancellationToken).ConfigureAwait(false);
+            var result = await store.RevokeTaskAsync(taskId, why, cancellationToken).ConfigureAwait(false) with { DurabilityNotConfirmed = unconfirmed.Note(entry) };
             LogTaskRevoked(taskId, revokedBy, result.RevokedGrants, result.AlreadyRevoked);
             await audit.TryAppendAsync(TaskAudit.Revoked(taskId, why, result), cancellationToken).ConfigureAwait(false);
             return BrokerResult<TaskRevocationResult>.Ok(result);

@@ -9,7 +9,7 @@ namespace CredBroker.Core.Tokens;
 /// RFC 7662 for our own tokens: active only when well signed, in its lifetime, for an audience the
 /// asking tool server serves, and its grant is live, unrevoked and says what the token says.
 /// </summary>
-public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations, IPolicySource policy)
+public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerStore store, IRevocationLog revocations, IPolicySource policy, PendingKillSwitch pendingKillSwitch)
 {
     /// <param name="toolServerId">The caller's identity; only tokens of the audiences policy lists it for are answered.</param>
     public async Task<BrokerResult<Introspection>> IntrospectAsync(string? token, string toolServerId, CancellationToken cancellationToken)
@@ -30,6 +30,12 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
         if (!policy.Current.Serves(toolServerId, claims.Audience))
         {
             return BrokerResult<Introspection>.Ok(Introspection.Inactive("token is for an audience this tool server does not serve (policy audiences)"));
+        }
+
+        if (pendingKillSwitch.Rule is { } held && held.Covers(claims))
+        {
+            // Engaged in this broker's memory while the store could not take it: answered without the store.
+            return BrokerResult<Introspection>.Ok(Introspection.Inactive(Describe(held)));
         }
 
         StoredGrant? stored;

@@ -1,8 +1,10 @@
 -- Detects a wiped or replaced dataset (invariant 3): the generation marker is gone. Before
 -- anything else, append a rule revoking every token issued before now, since the grant records
 -- and revocations that judged them may be lost. Then set a new marker. Returns 1 when it did so.
+-- @force = '1' starts a new generation although the marker is there: data was lost otherwise
+-- (keys evicted, or the dataset restored from an older copy that still holds a marker).
 
-if redis.call('EXISTS', @generation) == 1 then return 0 end
+if @force ~= '1' and redis.call('EXISTS', @generation) == 1 then return 0 end
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

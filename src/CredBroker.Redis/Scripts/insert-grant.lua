@@ -2,7 +2,8 @@
 -- key here carries the task's hash tag, so the checks and the write run in one step on one slot.
 -- The task checks mirror CredBroker.Core.Tasks.TaskFence.
 -- Returns {0, revoked_at_ms} revoked | {2} not opened but required | {3, workload} owned by another |
--- {4, tool} outside the envelope | {5, deadline_ms} past the deadline | {1, iat_s, exp_s, deadline_ms|''}.
+-- {4, tool} outside the envelope | {5, deadline_ms} past the deadline | {6} past @writeByMs (the
+-- caller's deadline: a record written now would have no token) | {1, iat_s, exp_s, deadline_ms|''}.
 
 local revokedAt = redis.call('HGET', @taskRevoked, 'at')
 if revokedAt then
@@ -13,6 +14,10 @@ local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local iat = tonumber(time[1])
 local fmt = function(n) return string.format('%d', n) end
+
+if @writeByMs ~= '' and nowMs > tonumber(@writeByMs) then
+    return {6}
+end
 
 local task = redis.call('HMGET', @task, 'workload', 'tools', 'deadline', 'opened')
 local deadlineMs = ''

@@ -18,6 +18,15 @@ public sealed class ServerOptions
     /// </summary>
     public bool RedisAcceptDataLossRisk { get; set; }
 
+    /// <summary>How long to wait for Redis before answering UNAVAILABLE; one grant waits this long in all. Default: 2 seconds.</summary>
+    public TimeSpan? RedisTimeout { get; set; }
+
+    /// <summary>How often Redis's safety settings, evictions and memory are checked while serving. Default: 2 seconds.</summary>
+    public TimeSpan? RedisSafetyCheckInterval { get; set; }
+
+    /// <summary>Share of Redis <c>maxmemory</c> above which new grants are refused (RESOURCE_EXHAUSTED). Default: 0.9.</summary>
+    public double? RedisMemoryWatermark { get; set; }
+
     /// <summary>Trust the local dev identity issuer. Default: true in the Development environment, false elsewhere.</summary>
     public bool? DevIdentities { get; set; }
 

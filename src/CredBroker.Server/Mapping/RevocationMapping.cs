@@ -15,7 +15,7 @@ public static class RevocationMapping
     /// Mass revocations are one rule (invariant 4) and do not enumerate grants, so
     /// <c>revoked_grants</c> is 0 for them; <c>revoked_at</c> is when the rule took effect.
     /// </summary>
-    public static RevokeResponse ToResponse(BrokerResult<RevocationRule> result)
+    public static RevokeResponse ToResponse(BrokerResult<RevocationReceipt> result)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (!result.Succeeded)
@@ -23,13 +23,21 @@ public static class RevocationMapping
             throw RpcErrors.From(result.Refusal);
         }
 
-        var response = new RevokeResponse { RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) };
-        if (result.Value.LiftedAt is { } lifted)
+        var response = new RevokeResponse { RevokedAt = Timestamp.FromDateTimeOffset(result.Value.Rule.RevokedAt), DurabilityNotConfirmed = result.Value.DurabilityNotConfirmed ?? string.Empty };
+        if (result.Value.Rule.LiftedAt is { } lifted)
         {
             response.LiftedAt = Timestamp.FromDateTimeOffset(lifted);
         }
 
         return response;
+    }
+
+    public static KillSwitchState ToKillSwitch(RevocationReceipt receipt)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var state = ToKillSwitch(receipt.Rule);
+        state.DurabilityNotConfirmed = receipt.DurabilityNotConfirmed ?? string.Empty;
+        return state;
     }
 
     public static KillSwitchState ToKillSwitch(RevocationRule rule)

@@ -45,7 +45,7 @@ public sealed class AdminRpc(GrantBroker grants, RevocationBroker revocations, G
     {
         var result = await grants.RevokeGrantAsync(request.GrantId, request.Reason, context.CancellationToken);
         return result.Succeeded
-            ? new RevokeResponse { RevokedGrants = result.Value.AlreadyRevoked ? 0 : 1, RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
+            ? new RevokeResponse { RevokedGrants = result.Value.AlreadyRevoked ? 0 : 1, RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt), DurabilityNotConfirmed = result.Value.DurabilityNotConfirmed ?? string.Empty }
             : throw RpcErrors.From(result.Refusal);
     }
 

@@ -15,7 +15,9 @@ public sealed class GrantRpc(GrantBroker broker, CallSlots slots) : GrantService
     public override async Task<RequestGrantResponse> RequestGrant(RequestGrantRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        return ToResponse(await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller), context.CancellationToken));
+        // gRPC gives DateTime.MaxValue when the caller set no deadline.
+        var deadline = context.Deadline == DateTime.MaxValue ? (DateTimeOffset?)null : new DateTimeOffset(context.Deadline, TimeSpan.Zero);
+        return ToResponse(await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller) with { Deadline = deadline }, context.CancellationToken));
     }
 
     /// <summary>
@@ -42,7 +44,7 @@ public sealed class GrantRpc(GrantBroker broker, CallSlots slots) : GrantService
     {
         var result = await broker.ReleaseGrantAsync(context.Caller().Id, request.GrantId, context.CancellationToken);
         return result.Succeeded
-            ? new ReleaseGrantResponse { ReleasedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
+            ? new ReleaseGrantResponse { ReleasedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt), DurabilityNotConfirmed = result.Value.DurabilityNotConfirmed ?? string.Empty }
             : throw RpcErrors.From(result.Refusal);
     }
 }

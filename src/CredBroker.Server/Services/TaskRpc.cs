@@ -37,7 +37,7 @@ public sealed class TaskRpc(TaskBroker broker) : TaskService.TaskServiceBase
     {
         var result = await broker.RevokeTaskAsync(request.TaskId, request.Reason, context.Caller().Id, context.CancellationToken);
         return result.Succeeded
-            ? new RevokeTaskResponse { RevokedGrants = result.Value.RevokedGrants, RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt) }
+            ? new RevokeTaskResponse { RevokedGrants = result.Value.RevokedGrants, RevokedAt = Timestamp.FromDateTimeOffset(result.Value.RevokedAt), DurabilityNotConfirmed = result.Value.DurabilityNotConfirmed ?? string.Empty }
             : throw RpcErrors.From(result.Refusal);
     }
 }

@@ -34,10 +34,16 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>Where the server keeps its AOF; a test may copy it to restore an older dataset later.</summary>
+    public string DataDirectory => directory;
+
+    /// <summary>Arguments laid over the safe defaults at every start (redis-server keeps the last value given), e.g. <c>--enable-debug-command local</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>Starts a new server and waits until it answers PING.</summary>
-    public static async Task<RedisServer> StartNewAsync()
+    public static async Task<RedisServer> StartNewAsync(params string[] extraArguments)
     {
-        var server = new RedisServer(RedisServerBinary.Find(), FreeLoopbackPort());
+        var server = new RedisServer(RedisServerBinary.Find(), FreeLoopbackPort()) { ExtraArguments = extraArguments };
         try
         {
             await server.StartAsync();
@@ -51,7 +57,8 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>(Re)starts the server on the same port and data directory; waits until it answers PING.</summary>
-    public async Task StartAsync()
+    /// <param name="overrides">Arguments for this start only, after all others, e.g. <c>--appendonly no</c> to start it unsafe.</param>
+    public async Task StartAsync(params string[] overrides)
     {
         if (IsRunning)
         {
@@ -65,7 +72,7 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in Arguments())
+        foreach (var argument in Arguments().Concat(ExtraArguments).Concat(overrides))
         {
             start.ArgumentList.Add(argument);
         }
