@@ -33,10 +33,18 @@ public static class RedisPersistenceCheck
         var problems = new List<string>();
         var evicting = false;
         var servers = new List<ServerReading>();
+        var unreachable = 0;
         foreach (var endpoint in redis.GetEndPoints())
         {
             var server = redis.GetServer(endpoint);
-            if (!server.IsConnected || server.IsReplica)
+            if (!server.IsConnected)
+            {
+                // Nothing is proven about a server not reached: it must not count as safe.
+                unreachable++;
+                continue;
+            }
+
+            if (server.IsReplica)
             {
                 continue;
             }
@@ -84,7 +92,7 @@ public static class RedisPersistenceCheck
                 roundTrip));
         }
 
-        return new RedisSafetyReading(problems, evicting, servers, await lastId.ConfigureAwait(false));
+        return new RedisSafetyReading(problems, evicting, servers, await lastId.ConfigureAwait(false)) { Unreachable = unreachable };
     }
 
     /// <summary>The last id the stream ever generated (trimming does not lower it); null when there is no stream.</summary>
@@ -134,7 +142,11 @@ public static class RedisPersistenceCheck
 /// <param name="Problems">Each setting that falls short: endpoint, setting, its value and the value required.</param>
 /// <param name="Evicting">Some primary's <c>maxmemory-policy</c> lets Redis evict keys.</param>
 /// <param name="LastRevocationId">The revocation stream's last generated id; null when the stream is missing.</param>
-public sealed record RedisSafetyReading(IReadOnlyList<string> Problems, bool Evicting, IReadOnlyList<ServerReading> Servers, string? LastRevocationId);
+public sealed record RedisSafetyReading(IReadOnlyList<string> Problems, bool Evicting, IReadOnlyList<ServerReading> Servers, string? LastRevocationId)
+{
+    /// <summary>Endpoints not connected at the reading: while any is, nothing is verified.</summary>
+    public int Unreachable { get; init; }
+}
 
 /// <param name="RunId">Changes when the server restarts, and with it the eviction counter.</param>
 /// <param name="MaxMemory">0 when Redis has no memory limit: then no watermark applies.</param>

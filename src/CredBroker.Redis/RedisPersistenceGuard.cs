@@ -79,6 +79,11 @@ public sealed partial class RedisPersistenceGuard : IStoreSafety, IDisposable
         }
 
         var reading = await RedisPersistenceCheck.ReadAsync(redis, revocationLog).ConfigureAwait(false);
+        if (reading.Unreachable > 0 || (reading.Servers.Count == 0 && reading.Problems.Count == 0))
+        {
+            return false;
+        }
+
         if (reading.Problems.Count > 0 && !options.AcceptDataLossRisk)
         {
             var summary = string.Join("; ", reading.Problems);
@@ -108,6 +113,12 @@ public sealed partial class RedisPersistenceGuard : IStoreSafety, IDisposable
         // Read before asking Redis: any id this process saw by now was generated before the XINFO runs.
         var seen = highWater.Value;
         var reading = await RedisPersistenceCheck.ReadAsync(redis, revocationLog).ConfigureAwait(false);
+        if (reading.Unreachable > 0 || (reading.Servers.Count == 0 && reading.Problems.Count == 0))
+        {
+            Set(NotYetVerified);
+            return null;
+        }
+
         return Evaluate(reading, seen);
     }
 
