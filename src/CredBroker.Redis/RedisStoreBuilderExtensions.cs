@@ -31,9 +31,10 @@ public static class RedisStoreBuilderExtensions
             .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:Redis:Timeout must be between 100 ms and 1 minute")
             .ValidateOnStart();
 
-        services.TryAddSingleton(sp => RedisConnection.Connect(
-            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
-            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => RedisOutages.Attach(
+            RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetService<ILoggerFactory>()),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("CredBroker.Redis.RedisOutage"),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
         services.TryAddSingleton<RedisPersistenceGuard>();
         services.AddHostedService<RedisStoreWarmUp>();

@@ -239,6 +239,6 @@ public sealed partial class GrantBroker(
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Revoked grant {GrantId}: {Reason}")]
     private partial void LogGrantRevoked(string grantId, string reason);
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Store unavailable while handling {Subject}; failing closed")]
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "Store unavailable while handling {Subject}; failing closed")]
     private partial void LogStoreUnavailable(Exception error, string subject);
 }
