@@ -26,9 +26,9 @@ public static class RedisStoreBuilderExtensions
 
         services.AddOptions<RedisStoreOptions>()
             .Configure(configure)
-            .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis:Configuration must name a Redis endpoint, e.g. '127.0.0.1:6379'")
-            .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:Redis:KeyPrefix must not contain '{' or '}'")
-            .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:Redis:Timeout must be between 100 ms and 1 minute")
+            .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis must name a Redis endpoint, e.g. '127.0.0.1:6379'")
+            .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:RedisKeyPrefix must not contain '{' or '}'")
+            .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "RedisStoreOptions.Timeout must be between 100 ms and 1 minute")
             .ValidateOnStart();
 
         services.TryAddSingleton(sp => RedisOutages.Attach(
