@@ -115,7 +115,7 @@ public sealed partial class SettingNamesTests
 }
 
 /// <summary>The repository these tests were built from.</summary>
-internal static class Repository
+public static class Repository
 {
     public static string Root { get; } = Find();
 
