@@ -40,7 +40,7 @@ public sealed class CliNoticeTests
     [Test]
     public async Task Policy_explain_prints_one_reason_per_line()
     {
-        var fleet = Path.Combine(ReadmeTests.RepositoryRoot(), "samples", "policy", "fleet.yaml");
+        var fleet = Path.Combine(Credbroker.RepositoryRoot(), "samples", "policy", "fleet.yaml");
 
         var run = await Credbroker.RunAsync("policy", "explain", fleet, "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
             "--purpose", "nightly rollup", "--context", "data_classification=internal", "--ttl", "1h");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CredBroker.Testing.Processes;
 
 namespace CredBroker.Cli.Tests;
 
@@ -36,7 +35,7 @@ public sealed class KeyDirectoryTests
     [Test]
     public async Task Dotnet_run_of_the_server_uses_the_same_default_as_the_installed_tool()
     {
-        var project = Path.Combine(RepositoryRoot(), "src", "CredBroker.Server");
+        var project = Path.Combine(Credbroker.RepositoryRoot(), "src", "CredBroker.Server");
         var start = new ProcessStartInfo(Credbroker.DotnetHost())
         {
             WorkingDirectory = directory,
@@ -63,58 +62,17 @@ public sealed class KeyDirectoryTests
     [Test]
     public async Task An_identity_from_another_key_directory_is_refused_naming_the_issuer_and_this_brokers_keys()
     {
-        var grpc = $"http://127.0.0.1:{Loopback.FreePort()}";
-        var http = $"http://127.0.0.1:{Loopback.FreePort()}";
         var other = Path.Combine(directory, "elsewhere");
-        var start = new ProcessStartInfo(Credbroker.DotnetHost())
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "credbroker.dll"), "serve", "--dev", "--urls", grpc, $"--CredBroker:HttpUrl={http}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        await using var server = await ServedBroker.StartAsync(directory);
+        Assert.That(server.Output, Does.Contain($"signing keys: {DefaultKeys}"));
 
-        using var server = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        server.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
-        server.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        try
-        {
-            await Loopback.WaitUntilHealthyAsync(new Uri(http + "/healthz"), () => server.HasExited, () => string.Join('\n', log));
-            Assert.That(log, Has.Some.Contains($"signing keys: {DefaultKeys}"));
+        var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--CredBroker:Keys:KeyDirectory=" + other);
+        var grant = await Credbroker.RunAsync(
+            new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = server.Grpc, ["CREDBROKER_TOKEN"] = identity.Stdout.Trim() },
+            null,
+            "grant", "request", "--task", "t-keys", "--tool", "tickets.read", "--purpose", "p");
 
-            var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--CredBroker:Keys:KeyDirectory=" + other);
-            var grant = await Credbroker.RunAsync(
-                new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = grpc, ["CREDBROKER_TOKEN"] = identity.Stdout.Trim() },
-                null,
-                "grant", "request", "--task", "t-keys", "--tool", "tickets.read", "--purpose", "p");
-
-            Assert.That(grant.ExitCode, Is.EqualTo(1), grant.ToString());
-            Assert.That(grant.Stderr, Does.Contain("UNAUTHENTICATED").And.Contain("issuer credbroker-dev-identity does not publish").And.Contain(DefaultKeys));
-        }
-        finally
-        {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CredBroker.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the tests run outside the repository");
+        Assert.That(grant.ExitCode, Is.EqualTo(1), grant.ToString());
+        Assert.That(grant.Stderr, Does.Contain("UNAUTHENTICATED").And.Contain("issuer credbroker-dev-identity does not publish").And.Contain(DefaultKeys));
     }
 }

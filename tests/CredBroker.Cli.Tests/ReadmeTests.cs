@@ -19,7 +19,7 @@ public sealed partial class ReadmeTests
     [Test]
     public async Task The_quick_start_and_walk_through_print_what_the_README_says()
     {
-        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = await File.ReadAllTextAsync(Path.Combine(Credbroker.RepositoryRoot(), "README.md"));
         var serve = Blocks(readme, "serve").Single();
         var run = Blocks(readme, "run");
         Assert.That(run, Has.Count.GreaterThanOrEqualTo(3), "the walk-through's blocks are marked");
@@ -121,19 +121,6 @@ public sealed partial class ReadmeTests
         {
             return output.ToString();
         }
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CredBroker.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the tests run outside the repository");
     }
 
     [GeneratedRegex(@"<!-- readme-test: (?<kind>\w+) -->\s*```(?:sh|bash)\n(?<body>.*?)```", RegexOptions.Singleline)]
