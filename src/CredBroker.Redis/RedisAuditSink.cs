@@ -122,6 +122,6 @@ public sealed partial class RedisAuditSink : IAuditSink, IAuditReader
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
         RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
 
-    [LoggerMessage(EventId = 9111, Level = LogLevel.Warning, Message = "Redis audit log unavailable during {Operation}")]
+    [LoggerMessage(EventId = 9111, Level = LogLevel.Debug, Message = "Redis audit log unavailable during {Operation}")]
     private partial void LogUnavailable(Exception error, string operation);
 }

@@ -36,13 +36,14 @@ public sealed partial class RedisBrokerStore
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
         LogConnectionRestored(e.EndPoint);
 
-    [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "Redis store unavailable during {Operation} ({Subject}); failing closed")]
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Debug, Message = "Redis store unavailable during {Operation} ({Subject}); failing closed")]
     private partial void LogUnavailable(Exception error, string operation, string subject);
 
-    [LoggerMessage(EventId = 9102, Level = LogLevel.Warning, Message = "Redis connection to {Endpoint} failed ({FailureType}); grants and revocations fail closed until it is back")]
+    // Debug, as the restore below: once per connection and reconnect attempt; RedisOutages logs the outage once.
+    [LoggerMessage(EventId = 9102, Level = LogLevel.Debug, Message = "Redis connection to {Endpoint} failed ({FailureType}); grants and revocations fail closed until it is back")]
     private partial void LogConnectionFailed(Exception? error, System.Net.EndPoint? endpoint, ConnectionFailureType failureType);
 
-    [LoggerMessage(EventId = 9103, Level = LogLevel.Information, Message = "Redis connection to {Endpoint} restored")]
+    [LoggerMessage(EventId = 9103, Level = LogLevel.Debug, Message = "Redis connection to {Endpoint} restored")]
     private partial void LogConnectionRestored(System.Net.EndPoint? endpoint);
 
     [LoggerMessage(EventId = 9104, Level = LogLevel.Debug, Message = "Redis housekeeping skipped; the entry expires by itself")]

@@ -37,7 +37,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         ArgumentNullException.ThrowIfNull(storeOptions);
         if (!RedisKeys.IsValidPrefix(options.Value.KeyPrefix))
         {
-            throw new ArgumentException("CredBroker:Redis:KeyPrefix must not contain '{' or '}'", nameof(options));
+            throw new ArgumentException("CredBroker:RedisKeyPrefix must not contain '{' or '}'", nameof(options));
         }
 
         this.redis = redis;

@@ -22,17 +22,23 @@ internal static class RedisFailClosed
         cancellationToken.ThrowIfCancellationRequested();
         if (guard is { Verified: false })
         {
-            throw new BrokerStoreUnavailableException($"Redis persistence is not verified yet; {operation} refused (failing closed)");
+            var unverified = new BrokerStoreUnavailableException($"Redis persistence is not verified yet; {operation} refused (failing closed)");
+            RedisOutages.Of(redis)?.Failed(unverified);
+            throw unverified;
         }
 
         var started = Stopwatch.GetTimestamp();
         try
         {
             // StackExchange.Redis takes no token; the command still completes or times out on its own.
-            return await exchange(redis.GetDatabase()).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var result = await exchange(redis.GetDatabase()).WaitAsync(cancellationToken).ConfigureAwait(false);
+            RedisOutages.Of(redis)?.Succeeded();
+            return result;
         }
         catch (Exception e) when (IsUnavailable(e))
         {
+            // The outage is one warning and a summary every 30 s; onUnavailable logs each failure at Debug.
+            RedisOutages.Of(redis)?.Failed(e);
             onUnavailable(e);
             throw new BrokerStoreUnavailableException($"Redis store unavailable during {operation}; failing closed", e);
         }

@@ -168,7 +168,7 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
         RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Redis revocation log unavailable during {Operation}; failing closed")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Redis revocation log unavailable during {Operation}; failing closed")]
     private partial void LogUnavailable(Exception error, string operation);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Could not subscribe to revocation notices; replicas fall back to reading the log every second until Redis resubscribes")]

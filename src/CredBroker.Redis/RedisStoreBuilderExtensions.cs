@@ -26,16 +26,17 @@ public static class RedisStoreBuilderExtensions
 
         services.AddOptions<RedisStoreOptions>()
             .Configure(configure)
-            .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis:Configuration must name a Redis endpoint, e.g. '127.0.0.1:6379'")
-            .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:Redis:KeyPrefix must not contain '{' or '}'")
-            .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:Redis:Timeout must be between 100 ms and 1 minute")
+            .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis must name a Redis endpoint, e.g. '127.0.0.1:6379'")
+            .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:RedisKeyPrefix must not contain '{' or '}'")
+            .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:RedisTimeout must be between 100 ms and 1 minute")
             .Validate(o => o.SafetyCheckInterval >= TimeSpan.FromMilliseconds(100) && o.SafetyCheckInterval <= TimeSpan.FromMinutes(1), "CredBroker:RedisSafetyCheckInterval must be between 100 ms and 1 minute")
             .Validate(o => o.MemoryWatermark >= 0.1 && o.MemoryWatermark <= 0.99, "CredBroker:RedisMemoryWatermark must be between 0.1 and 0.99")
             .ValidateOnStart();
 
-        services.TryAddSingleton(sp => RedisConnection.Connect(
-            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
-            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => RedisOutages.Attach(
+            RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetService<ILoggerFactory>()),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("CredBroker.Redis.RedisOutage"),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
         services.TryAddSingleton<RevocationHighWater>();
         services.TryAddSingleton<RedisPersistenceGuard>();

@@ -1,6 +1,6 @@
 namespace CredBroker.Redis;
 
-/// <summary>Where the Redis store lives. Bound from <c>CredBroker:Redis</c>; validated on start.</summary>
+/// <summary>Where the Redis store lives. The broker sets it from <c>CredBroker:Redis</c> (<see cref="Configuration"/>), <c>CredBroker:RedisKeyPrefix</c> and <c>CredBroker:RedisAcceptDataLossRisk</c>; validated on start.</summary>
 public sealed class RedisStoreOptions
 {
     /// <summary>

@@ -29,12 +29,14 @@ public static class BrokerHost
     /// <summary>HTTP/1.1 for JWKS, metadata and health when no URL is configured.</summary>
     public const string DefaultHttpUrl = "http://127.0.0.1:5081";
 
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="args">Command-line configuration, as for <c>WebApplication.CreateBuilder</c>.</param>
+    /// <param name="configure">Runs first on the builder (tests and benchmarks add their settings and log providers).</param>
+    /// <param name="contentRoot">Where appsettings.json is read from; the default is the host's (the working directory).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
     {
-        // Settings shipped with the broker (appsettings.json) sit beside it, wherever it is started from, so
-        // `dotnet run`, the installed credbroker tool and a container read the same ones. Relative paths in
-        // settings (key directory, audit file, policy file) are taken from the working directory instead.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Relative paths in settings (key directory, audit file, policy file) are taken from the working
+        // directory, whatever the content root.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
         configure?.Invoke(builder);
         var section = builder.Configuration.GetSection(BrokerOptions.Section);
         var server = section.Get<ServerOptions>() ?? new ServerOptions();

@@ -72,6 +72,20 @@ public static class Credbroker
 
     public static Task<CliRun> RunAsync(params string[] args) => RunAsync(null, null, args);
 
+    /// <summary>The repository these tests were built from (its documents and samples are test inputs).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CredBroker.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("the tests run outside the repository");
+    }
+
     /// <summary>The dotnet host running these tests (set by <c>dotnet test</c>), else the one on PATH.</summary>
     internal static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";

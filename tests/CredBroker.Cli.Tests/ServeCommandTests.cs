@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using CredBroker.Testing.Processes;
-
 namespace CredBroker.Cli.Tests;
 
 /// <summary>
@@ -13,55 +10,32 @@ public sealed class ServeCommandTests
     public async Task Serve_runs_a_broker_that_dev_identities_and_grants_work_against_and_stops_on_sigterm()
     {
         var directory = Directory.CreateTempSubdirectory("credbroker-serve-").FullName;
-        var grpc = $"http://127.0.0.1:{Loopback.FreePort()}";
-        var http = $"http://127.0.0.1:{Loopback.FreePort()}";
-        var start = new ProcessStartInfo(Credbroker.DotnetHost())
+        var server = await ServedBroker.StartAsync(directory);
+        int exitCode;
+        await using (server)
         {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "credbroker.dll"), "serve", "--dev", "--urls", grpc, $"--CredBroker:HttpUrl={http}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var server = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        server.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
-        server.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        try
-        {
-            await Loopback.WaitUntilHealthyAsync(new Uri(http + "/healthz"), () => server.HasExited, () => string.Join('\n', log));
-
-            // Run from the same directory, so dev identity finds the key directory serve created.
-            var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
-            Assert.That(identity.ExitCode, Is.Zero, identity.ToString());
-
-            var grant = await Credbroker.RunAsync(
-                new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = grpc, ["CREDBROKER_TOKEN"] = identity.Stdout.Trim() },
-                null,
-                "grant", "request", "--task", "t-serve", "--tool", "tickets.read", "--purpose", "try the quick start", "-o", "json");
-            Assert.That(grant.ExitCode, Is.Zero, grant.ToString());
-            Assert.That(grant.Stdout, Does.Contain("\"workload_id\": \"spiffe://dev.local/agents/support\""));
-        }
-        finally
-        {
-            // SIGTERM, as a service manager stops it; the host must shut down by itself.
-            using (var kill = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            try
             {
-                await kill.WaitForExitAsync();
-            }
+                // Run from the same directory, so dev identity finds the key directory serve created.
+                var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
+                Assert.That(identity.ExitCode, Is.Zero, identity.ToString());
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await server.WaitForExitAsync(timeout.Token);
-            Directory.Delete(directory, recursive: true);
+                var grant = await Credbroker.RunAsync(
+                    new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = server.Grpc, ["CREDBROKER_TOKEN"] = identity.Stdout.Trim() },
+                    null,
+                    "grant", "request", "--task", "t-serve", "--tool", "tickets.read", "--purpose", "try the quick start", "-o", "json");
+                Assert.That(grant.ExitCode, Is.Zero, grant.ToString());
+                Assert.That(grant.Stdout, Does.Contain("\"workload_id\": \"spiffe://dev.local/agents/support\""));
+            }
+            finally
+            {
+                // SIGTERM, as a service manager stops it; the host must shut down by itself.
+                exitCode = await server.TerminateAsync();
+                Directory.Delete(directory, recursive: true);
+            }
         }
 
-        Assert.That(server.ExitCode, Is.Zero, string.Join('\n', log));
+        Assert.That(exitCode, Is.Zero, server.Output);
     }
 
     [Test]

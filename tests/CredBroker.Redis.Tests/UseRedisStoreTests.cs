@@ -50,8 +50,8 @@ public sealed class UseRedisStoreTests
         Assert.That((options.Configuration, options.KeyPrefix, options.Timeout), Is.EqualTo(("127.0.0.1:6390,password=secret", "broker:", TimeSpan.FromSeconds(2))));
     }
 
-    [TestCase("", "CredBroker:Redis:Configuration")]
-    [TestCase("abortConnect=false", "CredBroker:Redis:Configuration")]
+    [TestCase("", "CredBroker:Redis must name")]
+    [TestCase("abortConnect=false", "CredBroker:Redis must name")]
     public void Options_without_an_endpoint_are_refused_naming_the_setting(string configuration, string setting)
     {
         Assert.That(() => Build(o => o.Configuration = configuration), Throws.TypeOf<OptionsValidationException>().With.Message.Contains(setting));
@@ -62,7 +62,7 @@ public sealed class UseRedisStoreTests
     {
         Assert.That(
             () => Build(o => { o.Configuration = "127.0.0.1:6379"; o.KeyPrefix = "{tenant}:"; }),
-            Throws.TypeOf<OptionsValidationException>().With.Message.Contains("CredBroker:Redis:KeyPrefix"));
+            Throws.TypeOf<OptionsValidationException>().With.Message.Contains("CredBroker:RedisKeyPrefix"));
     }
 
     [Test]
@@ -70,7 +70,7 @@ public sealed class UseRedisStoreTests
     {
         Assert.That(
             () => Build(o => { o.Configuration = "127.0.0.1:6379"; o.Timeout = TimeSpan.Zero; }),
-            Throws.TypeOf<OptionsValidationException>().With.Message.Contains("CredBroker:Redis:Timeout"));
+            Throws.TypeOf<OptionsValidationException>().With.Message.Contains("RedisStoreOptions.Timeout"));
     }
 
     /// <summary>Runs the registered configure and validate steps, as the options system does on start.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CredBroker.Cli.Output;
 using CredBroker.Client;
+using CredBroker.Core.Policy;
 
 namespace CredBroker.Cli.Commands;
 
@@ -73,6 +74,14 @@ public static class GrantCommands
         {
             var request = new GrantRequest(parse.GetRequiredValue(task), parse.GetRequiredValue(purpose), parse.GetRequiredValue(tools)) { Ttl = parse.GetValue(ttl) };
             var grant = await client.RequestGrantAsync(request, cancellationToken).ConfigureAwait(false);
+            var granted = grant.ExpiresAt - grant.IssuedAt;
+            if (request.Ttl is { } asked && granted < asked)
+            {
+                // On stderr, so TOKEN=$(...) still captures the token alone; the reply carries the TTL granted.
+                await parse.InvocationConfiguration.Error.WriteLineAsync(
+                    $"notice: granted for {DurationText.Format(granted)}, not the {DurationText.Format(asked)} asked for (a policy, task or global limit is shorter)").ConfigureAwait(false);
+            }
+
             if (GlobalOptions.FormatOf(parse) is { } format)
             {
                 Printer.Write(output, format, Fields(grant));

@@ -128,14 +128,28 @@ public static class PolicyCommands
 
             var request = new GrantRequest(parse.GetRequiredValue(workload), parse.GetRequiredValue(task), parse.GetRequiredValue(purpose), parse.GetRequiredValue(tools), parse.GetValue(ttl), pairs);
             var explained = PolicyExplanation.Of(PolicyEvaluator.Evaluate(policy, request, parse.GetValue(at) ?? DateTimeOffset.UtcNow));
-            Printer.Write(output, GlobalOptions.FormatOf(parse) ?? OutputFormat.Table,
+            var format = GlobalOptions.FormatOf(parse) ?? OutputFormat.Table;
+            IReadOnlyList<(string, object?)> fields =
             [
                 ("decision", explained.Decision),
                 ("ttl", explained.Ttl is { } t ? DurationText.Format(t) : null),
                 ("rule", explained.Rule),
                 ("message", explained.Message),
-                ("reasons", explained.Reasons),
-            ]);
+            ];
+            if (format == OutputFormat.Json)
+            {
+                Printer.Write(output, format, [.. fields, ("reasons", explained.Reasons)]);
+                return ExitCodes.Success;
+            }
+
+            // For people: each reason on its own line, in the order the evaluator met them.
+            Printer.Write(output, format, fields);
+            await output.WriteLineAsync("reasons:").ConfigureAwait(false);
+            foreach (var reason in explained.Reasons)
+            {
+                await output.WriteLineAsync($"  - {reason}").ConfigureAwait(false);
+            }
+
             return ExitCodes.Success;
         });
         return command;

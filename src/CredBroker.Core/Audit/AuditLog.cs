@@ -14,6 +14,9 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
 {
     private readonly IAuditSink[] sinks = sinks.ToArray();
 
+    // One outage per sink, so a dead file sink beside a live Redis stream is still one warning, not one per event.
+    private readonly Dictionary<IAuditSink, OutageLog> outages = sinks.Distinct().ToDictionary(s => s, s => new OutageLog($"audit sink {s.Name}", logger, time));
+
     /// <summary>The sinks whose events count as the record: the durable ones, or all when none is.</summary>
     public IReadOnlyList<IAuditSink> RecordSinks { get; } = sinks.Any(s => s.Durable) ? sinks.Where(s => s.Durable).ToArray() : sinks.ToArray();
 
@@ -28,11 +31,13 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
         {
             var sealedEvent = await sink.AppendAsync(unsealed, cancellationToken).ConfigureAwait(false);
             health.Succeeded(sink);
+            outages[sink].Succeeded();
             return sealedEvent;
         }
         catch (AuditSinkUnavailableException e)
         {
             health.Failed(sink, e);
+            outages[sink].Failed(e);
             LogSinkFailed(e, sink.Name, unsealed.Kind, unsealed.Id);
             throw;
         }
@@ -96,10 +101,10 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
         return taken;
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Audit sink {Sink} could not take event {EventId} ({Kind})")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Audit sink {Sink} could not take event {EventId} ({Kind})")]
     private partial void LogSinkFailed(Exception error, string sink, string kind, string eventId);
 
-    /// <summary>A warning: whoever needed the record (an issued grant) fails closed and says so itself.</summary>
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "No audit sink took event {EventId} ({Kind}) of {SinkCount} configured")]
+    /// <summary>Debug: each sink's outage is a warning of its own (<see cref="OutageLog"/>); whoever needed the record (an issued grant) fails closed.</summary>
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Debug, Message = "No audit sink took event {EventId} ({Kind}) of {SinkCount} configured")]
     private partial void LogNoSink(string kind, string eventId, int sinkCount);
 }

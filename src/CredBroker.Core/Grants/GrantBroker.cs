@@ -385,7 +385,7 @@ public sealed partial class GrantBroker(
     [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Could not discard the record of refused grant {GrantId}; it expires with its TTL")]
     private partial void LogDiscardFailed(Exception error, string grantId);
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Store unavailable while handling {Subject}; failing closed")]
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "Store unavailable while handling {Subject}; failing closed")]
     private partial void LogStoreUnavailable(Exception error, string subject);
 
     /// <summary>Debug: a flood of these is what the limit is for.</summary>

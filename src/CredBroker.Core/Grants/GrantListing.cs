@@ -65,6 +65,6 @@ public sealed partial class GrantListing(IBrokerStore store, ILogger<GrantListin
         return filter.Tool is not null && !ToolNames.IsWellFormed(filter.Tool) ? Refusal.Invalid("tool", "not a tool name") : null;
     }
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Store unavailable while listing grants")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Store unavailable while listing grants")]
     private partial void LogStoreUnavailable(Exception error);
 }

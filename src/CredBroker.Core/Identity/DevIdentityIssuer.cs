@@ -23,7 +23,9 @@ public sealed class DevIdentityIssuer : IDisposable
     {
         this.time = time;
         Audience = audience;
-        key = new KeyDirectory(keyDirectory).LoadOrCreate(KeyName, out _);
+        var directory = new KeyDirectory(keyDirectory);
+        KeyDirectory = directory.Path;
+        key = directory.LoadOrCreate(KeyName, out _);
         var q = key.ExportParameters(false).Q;
         securityKey = new ECDsaSecurityKey(key)
         {
@@ -34,6 +36,9 @@ public sealed class DevIdentityIssuer : IDisposable
 
     public string Audience { get; }
 
+    /// <summary>The directory holding this issuer's key (beside the signing keys).</summary>
+    public string KeyDirectory { get; }
+
     /// <summary>Trusts this issuer for any trust domain: it is for local use only, never beside real workloads.</summary>
     public TrustedIssuer Trust() => new()
     {
@@ -41,6 +46,8 @@ public sealed class DevIdentityIssuer : IDisposable
         Audience = Audience,
         Keys = new StaticIssuerKeys([new IssuerKey(securityKey, SecurityAlgorithms.EcdsaSha256)]),
         Algorithms = [SecurityAlgorithms.EcdsaSha256],
+        // An identity minted with another key directory (another broker's `dev identity`) fails here; say where this one looks.
+        KeySource = $"the key directory {KeyDirectory} (mint identities with `credbroker dev identity --dev` run with the same key directory)",
     };
 
     public string Issue(string spiffeId, TimeSpan lifetime)

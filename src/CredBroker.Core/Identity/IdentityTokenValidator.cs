@@ -97,7 +97,8 @@ public sealed class IdentityTokenValidator
         var key = await issuer.Keys.FindAsync(kid, cancellationToken).ConfigureAwait(false);
         if (key is null)
         {
-            return IdentityValidation.Fail($"identity token names a key (kid) that issuer {issuer.Issuer} does not publish");
+            var source = issuer.KeySource is null ? string.Empty : $"; this broker reads its keys from {issuer.KeySource}";
+            return IdentityValidation.Fail($"identity token names a key (kid) that issuer {issuer.Issuer} does not publish{source}");
         }
 
         if (key.Algorithm is { } keyAlg && !string.Equals(keyAlg, alg, StringComparison.Ordinal))

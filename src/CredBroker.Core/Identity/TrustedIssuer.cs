@@ -24,6 +24,12 @@ public sealed class TrustedIssuer
     /// <summary>When set, the workload is <c>spiffe://&lt;this&gt;/&lt;claim value&gt;</c> (plain OIDC issuers).</summary>
     public string? SubjectTrustDomain { get; init; }
 
+    /// <summary>
+    /// Where the broker reads this issuer's keys (a file, a URL, the dev key directory), for the message that
+    /// refuses a token signed by a key it does not know: most often one minted against another key directory.
+    /// </summary>
+    public string? KeySource { get; init; }
+
     /// <summary>The workload a validated token speaks for, or why it speaks for none.</summary>
     public (string? Id, string? Failure) Subject(string? claimValue)
     {

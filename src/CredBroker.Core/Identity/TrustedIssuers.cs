@@ -35,6 +35,7 @@ public sealed class TrustedIssuers : IDisposable
                 TrustDomains = [.. o.TrustDomains],
                 SubjectClaim = o.SubjectClaim,
                 SubjectTrustDomain = o.SubjectTrustDomain,
+                KeySource = $"{setting} {o.JwksFile ?? o.JwksUri}",
             });
         }
 

@@ -1,3 +1,4 @@
+using CredBroker.Core.Telemetry;
 using System.Threading.Channels;
 using CredBroker.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ namespace CredBroker.Core.Revocation;
 /// </summary>
 public sealed partial class RevocationFeed(IRevocationLog log, TimeProvider time, ILogger<RevocationFeed> logger) : IDisposable
 {
+    private readonly OutageLog outage = new("revocation log", logger, time);
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>A watcher this far behind is cut off; it reconnects with its cursor and replays.</summary>
@@ -60,9 +62,12 @@ public sealed partial class RevocationFeed(IRevocationLog log, TimeProvider time
             try
             {
                 await ReadNewAsync(stoppingToken).ConfigureAwait(false);
+                outage.Succeeded();
             }
             catch (BrokerStoreUnavailableException e)
             {
+                // Polled every second while down: one warning and a summary, not a line per poll.
+                outage.Failed(e);
                 LogUnreadable(e);
             }
 
@@ -145,7 +150,7 @@ public sealed partial class RevocationFeed(IRevocationLog log, TimeProvider time
         }
     }
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Revocation log unreadable; watchers get no keep-alives until it is back")]
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Debug, Message = "Revocation log unreadable; watchers get no keep-alives until it is back")]
     private partial void LogUnreadable(Exception error);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Dropped a revocation watcher that fell too far behind")]

@@ -13,9 +13,11 @@ public sealed class StoreHealthCheck(IBrokerStore store) : IHealthCheck
             await store.GetTimeAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }
-        catch (BrokerStoreUnavailableException e)
+        catch (BrokerStoreUnavailableException)
         {
-            return HealthCheckResult.Unhealthy("grant store unavailable", e);
+            // No exception in the result: the health service logs it as an error with its stack trace at every
+            // probe, and the store's outage is already one warning and a summary (OutageLog).
+            return HealthCheckResult.Unhealthy("grant store unavailable");
         }
     }
 }

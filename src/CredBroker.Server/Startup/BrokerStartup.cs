@@ -47,15 +47,22 @@ public static partial class BrokerStartup
             return 0;
         }, cancellationToken);
 
-    /// <summary>The broker's host, with the host's own "failed to start" log (a stack trace) left to <see cref="RunAsync"/> unless verbose.</summary>
-    public static WebApplication Build(string[] hostArgs, bool verbose) => BrokerHost.Build(hostArgs, builder =>
-    {
-        if (!verbose)
+    /// <summary>
+    /// The broker's host as a program runs it: the settings shipped with the broker (appsettings.json) are read
+    /// from beside it wherever it is started from, so `dotnet run`, the installed credbroker tool and a container
+    /// read the same ones; the host's own "failed to start" log (a stack trace) is left to <see cref="RunAsync"/> unless verbose.
+    /// </summary>
+    public static WebApplication Build(string[] hostArgs, bool verbose) => BrokerHost.Build(
+        hostArgs,
+        builder =>
         {
-            // The host logs a failed start as an error with the whole exception; RunAsync prints the one line that matters.
-            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        }
-    });
+            if (!verbose)
+            {
+                // The host logs a failed start as an error with the whole exception; RunAsync prints the one line that matters.
+                builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+            }
+        },
+        AppContext.BaseDirectory);
 
     /// <summary>Runs <paramref name="body"/>; any exception is a start-up failure, printed as one line (with the exception when verbose).</summary>
     public static async Task<int> RunAsync(TextWriter error, bool verbose, Func<Task<int>> body, CancellationToken cancellationToken = default)

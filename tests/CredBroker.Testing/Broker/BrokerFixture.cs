@@ -98,6 +98,8 @@ public sealed class BrokerFixture : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            // A rule for this provider wins over appsettings.json's "Default": "Information", so Debug lines are captured too.
+            builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Debug);
             if (time is not null)
             {
                 builder.Services.AddSingleton(time);
