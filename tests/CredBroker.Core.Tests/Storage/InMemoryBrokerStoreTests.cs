@@ -24,6 +24,35 @@ public sealed class InMemoryBrokerStoreTests
     public void DisposeStore() => store.Dispose();
 
     [Test]
+    public async Task Past_its_live_grant_bound_the_store_refuses_and_a_discarded_or_expired_grant_frees_room()
+    {
+        using var bounded = new InMemoryBrokerStore(time, Options.Create(new StoreOptions { MemoryMaxLiveGrants = 2 }));
+        var first = (GrantInsertResult.Inserted)await bounded.InsertGrantAsync(Draft("t-b1", TimeSpan.FromMinutes(5)), requireOpenTask: false, default);
+        await bounded.InsertGrantAsync(Draft("t-b2", TimeSpan.FromMinutes(1)), requireOpenTask: false, default);
+
+        var full = await bounded.InsertGrantAsync(Draft("t-b3", TimeSpan.FromMinutes(5)), requireOpenTask: false, default);
+        Assert.That(full, Is.TypeOf<GrantInsertResult.StoreFull>());
+        Assert.That(((GrantInsertResult.StoreFull)full).Reason, Does.Contain("CredBroker:Storage:MemoryMaxLiveGrants"));
+
+        await bounded.DiscardGrantAsync("t-b1", first.Grant.GrantId, first.Grant.WorkloadId, default);
+        Assert.That(await bounded.GetGrantStatusAsync("t-b1", first.Grant.GrantId, default), Is.EqualTo(GrantStatus.Unknown), "a discarded grant leaves no record");
+        Assert.That(await bounded.InsertGrantAsync(Draft("t-b3", TimeSpan.FromMinutes(5)), requireOpenTask: false, default), Is.TypeOf<GrantInsertResult.Inserted>());
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        bounded.Sweep();
+        Assert.That(await bounded.InsertGrantAsync(Draft("t-b4", TimeSpan.FromMinutes(5)), requireOpenTask: false, default), Is.TypeOf<GrantInsertResult.Inserted>(), "the swept grant freed its room");
+    }
+
+    [Test]
+    public async Task A_grant_whose_write_bound_passed_is_not_recorded()
+    {
+        var late = Draft("t-late", TimeSpan.FromMinutes(5)) with { WriteBy = time.GetUtcNow() - TimeSpan.FromMilliseconds(1) };
+
+        Assert.That(await store.InsertGrantAsync(late, requireOpenTask: false, default), Is.TypeOf<GrantInsertResult.TooLate>());
+        Assert.That(await store.GetGrantStatusAsync("t-late", late.GrantId, default), Is.EqualTo(GrantStatus.Unknown));
+    }
+
+    [Test]
     public async Task Task_revocation_is_remembered_through_its_retention()
     {
         await store.RevokeTaskAsync("t-1", "done", default);
