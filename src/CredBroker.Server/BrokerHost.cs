@@ -120,6 +120,7 @@ public static class BrokerHost
         app.MapGrpcService<VerifyRpc>();
         app.MapGrpcHealthChecksService();
         app.MapWellKnown();
+        app.MapTokenEndpoint();
         app.MapAuditKeys();
 
         // Prometheus text on GET /metrics, on every listener (the HTTP/1.1 one is where scrapers come).

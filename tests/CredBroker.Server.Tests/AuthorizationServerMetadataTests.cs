@@ -8,7 +8,7 @@ namespace CredBroker.Server.Tests;
 
 /// <summary>
 /// RFC 8414 metadata is truthful: <c>jwks_uri</c> is the HTTP/1.1 listener that serves the JWKS (not the
-/// cleartext gRPC port, where an HTTP/1.1 GET is refused), and nothing is advertised that does not exist.
+/// cleartext gRPC port, where an HTTP/1.1 GET is refused), the token endpoint is on it too, and nothing is advertised that does not exist.
 /// </summary>
 public sealed class AuthorizationServerMetadataTests
 {
@@ -42,16 +42,32 @@ public sealed class AuthorizationServerMetadataTests
     }
 
     [Test]
-    public async Task Metadata_advertises_no_endpoint_or_auth_method_that_does_not_exist()
+    public async Task Metadata_advertises_the_token_endpoint_and_its_grant_and_nothing_that_does_not_exist()
     {
         var metadata = await broker.Http.GetFromJsonAsync<JsonElement>(WellKnownEndpoints.MetadataPath);
         var names = metadata.EnumerateObject().Select(p => p.Name).ToList();
 
-        // Grants and introspection are gRPC calls: there is no HTTP token or introspection endpoint to authenticate to.
-        Assert.That(names.Where(n => n.EndsWith("_endpoint", StringComparison.Ordinal)), Is.Empty);
+        // Introspection and revocation are gRPC calls; the token endpoint is the one HTTP endpoint.
+        Assert.That(names.Where(n => n.EndsWith("_endpoint", StringComparison.Ordinal)), Is.EqualTo(new[] { "token_endpoint" }));
         Assert.That(names, Has.None.StartsWith("introspection_").And.None.StartsWith("revocation_"));
+        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer" }));
+        Assert.That(metadata.GetProperty("authorization_details_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "credbroker_task" }));
+        // The jwt-bearer assertion is the identity: there is no client authentication to advertise.
         Assert.That(metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray(), Is.Empty);
-        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray(), Is.Empty);
+    }
+
+    [Test]
+    public async Task The_advertised_token_endpoint_answers_a_plain_HTTP_1_1_POST_with_an_OAuth_error()
+    {
+        var metadata = await broker.Http.GetFromJsonAsync<JsonElement>(WellKnownEndpoints.MetadataPath);
+        var tokenEndpoint = new Uri(metadata.GetProperty("token_endpoint").GetString()!);
+        Assert.That(tokenEndpoint.Port, Is.Not.EqualTo(broker.Address.Port), "not the h2c-only gRPC port");
+
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent([]));
+        Assert.That(response.Version, Is.EqualTo(HttpVersion.Version11));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), Is.EqualTo("invalid_request"));
     }
 
     [TestCase("http://broker:5080", null, "http://0.0.0.0:5081", 5081, "http://broker:5081/")]

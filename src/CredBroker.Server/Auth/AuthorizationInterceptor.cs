@@ -59,8 +59,7 @@ public sealed partial class AuthorizationInterceptor(CallerAuthenticator authent
         var current = policy.Current;
         foreach (var role in roles)
         {
-            var holds = role == Role.Agent ? current.FindWorkload(identity.Id) is not null : current.Roles.Holds(identity.Id, role);
-            if (holds)
+            if (CallerRoles.Holds(current, identity.Id, role))
             {
                 context.SetCaller(new Caller(identity, role));
                 return;

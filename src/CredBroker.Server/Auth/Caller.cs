@@ -25,3 +25,13 @@ public static class CallerContext
 
     internal static void SetCaller(this ServerCallContext context, Caller caller) => context.UserState[Key] = caller;
 }
+
+public static class CallerRoles
+{
+    /// <summary>Whether <paramref name="id"/> holds <paramref name="role"/> under <paramref name="policy"/>: an agent is a workload the policy lists.</summary>
+    public static bool Holds(BrokerPolicy policy, string id, Role role)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return role == Role.Agent ? policy.FindWorkload(id) is not null : policy.Roles.Holds(id, role);
+    }
+}

@@ -27,7 +27,17 @@ public sealed class CallerAuthenticator(IdentityTokenValidator validator, X509Sv
             return IdentityValidation.Fail("authorization metadata must be 'Bearer <identity token>'");
         }
 
-        var token = header[Scheme.Length..].Trim();
+        return await AuthenticateBearerAsync(header[Scheme.Length..].Trim(), context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Validates an identity token however it arrived: the gRPC bearer metadata or the OAuth token endpoint's
+    /// RFC 7523 <c>assertion</c>, so both wires accept exactly the same identities.
+    /// </summary>
+    /// <exception cref="Core.Storage.BrokerStoreUnavailableException">Single-use tokens cannot be checked against the replay guard.</exception>
+    public async Task<IdentityValidation> AuthenticateBearerAsync(string token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
 
         // Single-use tokens are checked against the replay guard every time, never served from the cache.
         if (!validator.SingleUse && cache.TryGet(token, out var cached))
@@ -35,7 +45,7 @@ public sealed class CallerAuthenticator(IdentityTokenValidator validator, X509Sv
             return IdentityValidation.Success(cached);
         }
 
-        var result = await validator.ValidateAsync(token, context.CancellationToken).ConfigureAwait(false);
+        var result = await validator.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
         if (!validator.SingleUse)
         {
             cache.Add(token, result);

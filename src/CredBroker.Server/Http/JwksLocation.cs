@@ -21,8 +21,14 @@ public sealed class JwksLocation
         listener = options;
     }
 
-    public Uri JwksUri(string issuer, string? publicHttpUrl) =>
-        new(Base(issuer, publicHttpUrl, listenerUrl, (listener?.EndPoint as System.Net.IPEndPoint)?.Port), WellKnownEndpoints.JwksPath.TrimStart('/'));
+    public Uri JwksUri(string issuer, string? publicHttpUrl) => On(issuer, publicHttpUrl, WellKnownEndpoints.JwksPath);
+
+    /// <summary>Where <paramref name="path"/> (e.g. the token endpoint) is reached on the same HTTP/1.1 listener as the JWKS.</summary>
+    public Uri On(string issuer, string? publicHttpUrl, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return new(Base(issuer, publicHttpUrl, listenerUrl, (listener?.EndPoint as System.Net.IPEndPoint)?.Port), path.TrimStart('/'));
+    }
 
     /// <summary>The base URL (ending in '/') under which <see cref="WellKnownEndpoints.JwksPath"/> is served.</summary>
     public static Uri Base(string issuer, string? publicHttpUrl, Uri? listenerUrl, int? boundPort)

@@ -15,6 +15,8 @@ public static class WellKnownEndpoints
     public const string MetadataPath = "/.well-known/oauth-authorization-server";
 
     private static readonly string[] SigningAlgorithms = [ClaimNames.Algorithm];
+    private static readonly string[] GrantTypes = [TokenRequestReader.JwtBearer];
+    private static readonly string[] AuthorizationDetailsTypes = [CredBroker.Server.Errors.OAuthErrors.AuthorizationDetailsType];
     private static readonly string[] GrpcServices =
         ["credbroker.v1.GrantService", "credbroker.v1.TaskService", "credbroker.v1.AdminService", "credbroker.v1.VerifyService"];
 
@@ -41,17 +43,22 @@ public static class WellKnownEndpoints
 
         endpoints.MapGet(MetadataPath, (IOptions<BrokerOptions> options, IOptions<ServerOptions> server, JwksLocation jwks, IPolicySource policy) =>
         {
-            // RFC 8414 section 2: only what exists is advertised. There is no HTTP token or
-            // introspection endpoint (both are gRPC), so no authentication method for one either.
+            // RFC 8414 section 2: only what exists is advertised. The token endpoint takes the RFC 7523 jwt-bearer
+            // grant, whose assertion is the identity: no client authentication method, and no introspection or
+            // revocation endpoint over HTTP (both are gRPC).
+            var issuer = options.Value.Issuer;
             return Results.Json(new Dictionary<string, object>
             {
-                ["issuer"] = options.Value.Issuer,
-                ["jwks_uri"] = jwks.JwksUri(options.Value.Issuer, server.Value.PublicHttpUrl).ToString(),
+                ["issuer"] = issuer,
+                ["jwks_uri"] = jwks.JwksUri(issuer, server.Value.PublicHttpUrl).ToString(),
+                ["token_endpoint"] = jwks.On(issuer, server.Value.PublicHttpUrl, TokenEndpoint.Path).ToString(),
                 ["scopes_supported"] = policy.Current.Tools.Keys.Order(StringComparer.Ordinal).ToArray(),
-                // Grants are requested over gRPC (credbroker.v1.GrantService), not an HTTP token endpoint.
+                // No authorization endpoint: nothing is granted through a browser.
                 ["response_types_supported"] = Array.Empty<string>(),
-                ["grant_types_supported"] = Array.Empty<string>(),
+                ["grant_types_supported"] = GrantTypes,
                 ["token_endpoint_auth_methods_supported"] = Array.Empty<string>(),
+                // RFC 9396 section 10.
+                ["authorization_details_types_supported"] = AuthorizationDetailsTypes,
                 ["access_token_signing_alg_values_supported"] = SigningAlgorithms,
                 ["credbroker_grpc_services"] = GrpcServices,
             });

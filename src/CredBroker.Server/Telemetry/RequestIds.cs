@@ -28,6 +28,16 @@ public static class RequestIds
         return context.UserState.TryGetValue(Key, out var id) && id is string s ? s : string.Empty;
     }
 
+    /// <summary>The same for a plain HTTP request (the OAuth token endpoint): taken or made, and sent back as a response header.</summary>
+    public static string Assign(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        string? offered = http.Request.Headers[Header];
+        var id = IsPlain(offered) ? offered! : "r_" + Guid.NewGuid().ToString("N")[..20];
+        http.Response.Headers[Header] = id;
+        return id;
+    }
+
     /// <summary>Short letters, digits and <c>._-</c> only: a header is attacker-controlled and ends up in logs.</summary>
     private static bool IsPlain(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');

@@ -1,0 +1,108 @@
+using System.Globalization;
+using CredBroker.Core;
+using CredBroker.Core.Approvals;
+
+namespace CredBroker.Server.Errors;
+
+/// <summary>An OAuth error response (RFC 6749 section 5.2): the HTTP status, the error code and a description a person can act on.</summary>
+public sealed record OAuthError(int Status, string Error, string Description)
+{
+    /// <summary>Sent as <c>Retry-After</c> (RFC 9110 section 10.2.3) when set.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    public IResult ToResult(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        TokenResponseHeaders.NoStore(http.Response);
+        if (RetryAfter is { } retry)
+        {
+            http.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(retry.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Results.Json(new Dictionary<string, string> { ["error"] = Error, ["error_description"] = Description }, statusCode: Status);
+    }
+}
+
+/// <summary>The token endpoint's answer headers, on success and error alike.</summary>
+public static class TokenResponseHeaders
+{
+    /// <summary>RFC 6749 section 5.1: a response carrying a token, or about one, must not be cached.</summary>
+    public static void NoStore(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
+}
+
+/// <summary>
+/// The one place where Core's refusals become OAuth token-endpoint errors, as <see cref="RpcErrors"/> is for gRPC:
+/// each <see cref="RefusalKind"/> maps to one error code, with Core's message as the description.
+/// </summary>
+public static class OAuthErrors
+{
+    public const string AuthorizationDetailsType = "credbroker_task";
+
+    public static OAuthError From(Refusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return refusal.Kind switch
+        {
+            RefusalKind.InvalidArgument => Invalid(refusal),
+            // RFC 8628 section 3.5 / CIBA section 11 register access_denied for the token endpoint: the request was understood and refused.
+            RefusalKind.PermissionDenied => new OAuthError(400, "access_denied", refusal.Message),
+            // Task revoked, past its deadline or not opened, kill switch, quarantine: the grant the assertion asks for cannot be had now (RFC 6749 section 5.2).
+            RefusalKind.FailedPrecondition or RefusalKind.NotFound => new OAuthError(400, "invalid_grant", refusal.Message) { RetryAfter = refusal.RetryAfter },
+            RefusalKind.ResourceExhausted => new OAuthError(429, "temporarily_unavailable", refusal.Message) { RetryAfter = refusal.RetryAfter },
+            // Invariant 1: the store could not record the grant, so no token; the client may retry.
+            RefusalKind.Unavailable => new OAuthError(503, "temporarily_unavailable", refusal.Message) { RetryAfter = refusal.RetryAfter },
+            _ => ServerError(),
+        };
+    }
+
+    public static OAuthError InvalidRequest(string description) => new(400, "invalid_request", description);
+
+    public static OAuthError InvalidGrant(string description) => new(400, "invalid_grant", description);
+
+    public static OAuthError UnauthorizedClient(string description) => new(400, "unauthorized_client", description);
+
+    /// <summary>
+    /// Policy held the request for a person. The token endpoint cannot hand over an approved grant yet (no
+    /// polling grant), so it answers with an error that names the approval and how to collect it, never a token.
+    /// The approval stands and is on record, as for gRPC.
+    /// </summary>
+    public static OAuthError HeldForApproval(ApprovalRecord approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        return new OAuthError(400, "access_denied",
+            $"approval required: {approval.Reason} (approval {approval.ApprovalId}, expires {approval.ExpiresAt:yyyy-MM-ddTHH:mm:ssZ}); " +
+            "this token endpoint does not deliver approved grants yet: collect it over gRPC with GrantService.AwaitApproval or RequestGrant(approval_id)");
+    }
+
+    public static OAuthError UnsupportedGrantType(string description) => new(400, "unsupported_grant_type", description);
+
+    public static OAuthError InvalidScope(string description) => new(400, "invalid_scope", description);
+
+    /// <summary>RFC 8707 section 2.</summary>
+    public static OAuthError InvalidTarget(string description) => new(400, "invalid_target", description);
+
+    /// <summary>RFC 9396 section 5.</summary>
+    public static OAuthError InvalidAuthorizationDetails(string description) => new(400, "invalid_authorization_details", description);
+
+    public static OAuthError ServerError() => new(500, "server_error", "the broker failed unexpectedly; no token issued");
+
+    /// <summary>A field Core named, by the form parameter that carried it: tools came in <c>scope</c>, the task in <c>authorization_details</c>.</summary>
+    private static OAuthError Invalid(Refusal refusal)
+    {
+        var field = refusal.Field ?? string.Empty;
+        var problem = field.Length > 0 && refusal.Message.StartsWith(field + ": ", StringComparison.Ordinal) ? refusal.Message[(field.Length + 2)..] : refusal.Message;
+        if (field == "tools" || field.StartsWith("tools[", StringComparison.Ordinal))
+        {
+            return InvalidScope($"scope{field["tools".Length..]}: {problem}");
+        }
+
+        return field is "task_id" or "purpose" or "context"
+            ? InvalidAuthorizationDetails($"authorization_details[0].{field}: {problem}")
+            : InvalidRequest(refusal.Message);
+    }
+}

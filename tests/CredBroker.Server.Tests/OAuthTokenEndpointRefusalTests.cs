@@ -1,0 +1,101 @@
+using System.Net;
+using CredBroker.Protocol.V1;
+using CredBroker.Testing.Broker;
+using CredBroker.Testing.Redis;
+
+namespace CredBroker.Server.Tests;
+
+/// <summary>
+/// The token endpoint's answers to the broker's standing refusals, each on a broker of its own: the kill
+/// switch, a rate limit, a store that is down, and a request that policy holds for a person. None gives a token.
+/// </summary>
+public sealed class OAuthTokenEndpointRefusalTests
+{
+    private const string Throttled = "spiffe://test.local/agents/throttled";
+
+    private const string RatePolicy = """
+        version: 1
+        tools:
+          - { name: tickets.read, audience: https://tickets.test }
+        workloads:
+          - { name: throttled-agent, id: "spiffe://test.local/agents/throttled", owner: team-b, tools: [tickets.read], rateLimit: 1/h }
+        roles:
+          operator: [spiffe://test.local/operator]
+        """;
+
+    [Test]
+    public async Task Under_the_kill_switch_a_token_request_is_invalid_grant()
+    {
+        await using var broker = await BrokerFixture.StartAsync(settings: OAuthClient.HttpListener);
+        using var client = await OAuthClient.ForAsync(broker);
+        await broker.Admin.EngageKillSwitchAsync(new KillSwitchRequest { Reason = "incident 7" }, broker.As(TestPolicy.Operator));
+
+        var response = await client.RequestAsync(TestPolicy.Support, "tickets.read", "https://tickets.test", OAuthClient.Details(BrokerFixture.NewTaskId()));
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(response.Error, Is.EqualTo("invalid_grant"));
+            Assert.That(response.ErrorDescription, Does.StartWith("kill switch engaged at "));
+            Assert.That(response.AccessToken, Is.Null);
+            Assert.That(broker.Logs.Errors, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Past_its_rate_limit_a_workload_gets_429_with_Retry_After()
+    {
+        await using var broker = await BrokerFixture.StartAsync(policy: RatePolicy, settings: OAuthClient.HttpListener);
+        using var client = await OAuthClient.ForAsync(broker);
+        var first = await client.RequestAsync(Throttled, "tickets.read", "https://tickets.test", OAuthClient.Details(BrokerFixture.NewTaskId()));
+        Assert.That(first.IsError, Is.False, first.Raw);
+
+        var second = await client.RequestAsync(Throttled, "tickets.read", "https://tickets.test", OAuthClient.Details(BrokerFixture.NewTaskId()));
+        Assert.Multiple(() =>
+        {
+            Assert.That(second.HttpStatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(second.HttpResponse!.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero));
+            Assert.That(second.Json!.Value.GetProperty("error").GetString(), Is.EqualTo("temporarily_unavailable"));
+            Assert.That(second.Json!.Value.GetProperty("error_description").GetString(), Does.Contain("throttled-agent"));
+            Assert.That(second.AccessToken, Is.Null);
+            Assert.That(broker.Logs.Errors, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task With_the_store_down_the_answer_is_503_and_no_token()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var broker = await BrokerFixture.StartAsync(redis.Endpoint, settings: OAuthClient.HttpListener);
+        using var client = await OAuthClient.ForAsync(broker);
+        var assertion = broker.IdentityToken(TestPolicy.Support);
+        await redis.StopAsync();
+
+        var response = await client.RequestWithAssertionAsync(assertion, "tickets.read", "https://tickets.test", OAuthClient.Details(BrokerFixture.NewTaskId()));
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            Assert.That(response.Json!.Value.GetProperty("error").GetString(), Is.EqualTo("temporarily_unavailable"));
+            Assert.That(response.Json!.Value.GetProperty("error_description").GetString(), Does.Contain("no token issued"));
+            Assert.That(response.Raw, Does.Not.Contain("access_token"));
+        });
+    }
+
+    [Test]
+    public async Task A_request_policy_holds_for_approval_answers_access_denied_naming_the_approval_and_gives_no_token()
+    {
+        await using var broker = await BrokerFixture.StartAsync(policy: ApprovalPolicy.Yaml, settings: OAuthClient.HttpListener);
+        using var client = await OAuthClient.ForAsync(broker);
+
+        var response = await client.RequestAsync(ApprovalPolicy.DataAgent, "db.drop", "https://db.test", OAuthClient.Details(BrokerFixture.NewTaskId(), "nightly cleanup"));
+        var pending = await broker.Admin.ListApprovalsAsync(new ListApprovalsRequest(), broker.As(ApprovalPolicy.Approver));
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(response.Error, Is.EqualTo("access_denied"));
+            Assert.That(pending.Approvals, Has.Count.EqualTo(1));
+            Assert.That(response.ErrorDescription, Does.Contain($"approval {pending.Approvals[0].ApprovalId}").And.Contain("GrantService.AwaitApproval"));
+            Assert.That(response.AccessToken, Is.Null);
+            Assert.That(broker.Logs.Errors, Is.Empty);
+        });
+    }
+}
