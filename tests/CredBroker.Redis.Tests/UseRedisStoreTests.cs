@@ -70,7 +70,7 @@ public sealed class UseRedisStoreTests
     {
         Assert.That(
             () => Build(o => { o.Configuration = "127.0.0.1:6379"; o.Timeout = TimeSpan.Zero; }),
-            Throws.TypeOf<OptionsValidationException>().With.Message.Contains("RedisStoreOptions.Timeout"));
+            Throws.TypeOf<OptionsValidationException>().With.Message.Contains("CredBroker:RedisTimeout"));
     }
 
     /// <summary>Runs the registered configure and validate steps, as the options system does on start.</summary>

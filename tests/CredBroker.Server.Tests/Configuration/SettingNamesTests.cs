@@ -24,6 +24,8 @@ public sealed partial class SettingNamesTests
         ("CredBroker:Keys", [typeof(SigningKeyOptions)]),
         ("CredBroker:Storage", [typeof(StoreOptions)]),
         ("CredBroker:Audit", [typeof(AuditOptions)]),
+        (ConnectionLimitOptions.Section, [typeof(ConnectionLimitOptions)]),
+        ("CredBroker:" + CredBroker.Core.Grants.RefusalLimitOptions.Section, [typeof(CredBroker.Core.Grants.RefusalLimitOptions)]),
         (IdentityOptions.Section, [typeof(IdentityOptions)]),
         (TlsOptions.Section, [typeof(TlsOptions)]),
         (CredBrokerVerifierOptions.Section, [typeof(CredBrokerVerifierOptions)]),
