@@ -168,10 +168,10 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
 
     private static byte[] Hash(string text) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Policy {Path} reloaded: {Tools} tools, {Workloads} workloads; in force from the next request")]
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Policy {Path} reloaded: {Tools} tools, {Workloads} workloads; in force from the next request")]
     private partial void LogReloaded(string path, int tools, int workloads);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Policy {Path} changed but was refused; the previous policy stays in force. Problems:\n{Problems}")]
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Error, Message = "Policy {Path} changed but was refused; the previous policy stays in force. Problems:\n{Problems}")]
     private partial void LogRefused(string path, string problems);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Debug, Message = "Policy {Path} changed and does not load yet; looking again before refusing it")]
