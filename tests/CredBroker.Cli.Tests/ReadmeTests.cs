@@ -17,22 +17,22 @@ public sealed partial class ReadmeTests
     private const string BlockMarker = "::readme-block ";
 
     [Test]
-    public Task The_quick_start_and_walk_through_print_what_the_README_says() => RunAsync("README.md", withToolServer: false);
+    public Task The_quick_start_and_walk_through_print_what_the_README_says() => RunAsync("README.md", withToolServer: false, markedRunBlocks: 3);
 
     /// <summary>
     /// The sample's README adds a block marked <c>&lt;!-- readme-test: tool-server --&gt;</c>, run in its own shell
     /// like the broker's, with its <c>dotnet run --project samples/ToolServer</c> standing for the built sample.
     /// </summary>
     [Test]
-    public Task The_ToolServer_sample_prints_what_its_README_says() => RunAsync(Path.Combine("samples", "ToolServer", "README.md"), withToolServer: true);
+    public Task The_ToolServer_sample_prints_what_its_README_says() => RunAsync(Path.Combine("samples", "ToolServer", "README.md"), withToolServer: true, markedRunBlocks: 2);
 
-    private static async Task RunAsync(string document, bool withToolServer)
+    private static async Task RunAsync(string document, bool withToolServer, int markedRunBlocks)
     {
         var readme = await File.ReadAllTextAsync(Path.Combine(Credbroker.RepositoryRoot(), document));
         var serve = Blocks(readme, "serve").Single();
         var toolServer = withToolServer ? Blocks(readme, "tool-server").Single() : null;
         var run = Blocks(readme, "run");
-        Assert.That(run, Has.Count.GreaterThanOrEqualTo(2), "the walk-through's blocks are marked");
+        Assert.That(run, Has.Count.GreaterThanOrEqualTo(markedRunBlocks), "the walk-through's blocks are marked");
 
         var directory = Directory.CreateTempSubdirectory("credbroker-readme-").FullName;
         var ports = new Ports(Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort());
