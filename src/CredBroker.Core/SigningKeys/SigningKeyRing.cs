@@ -23,7 +23,11 @@ public enum SigningKeyState
 public sealed class SigningKeyRing : IDisposable
 {
     private const string Prefix = "signing-";
-    private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
+    /// <summary>A key file's name carries its creation time to the millisecond, so two keys made in the same second keep their order.</summary>
+    private const string TimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
+
+    /// <summary>The format of key files written before milliseconds were kept; still read.</summary>
+    private const string SecondsTimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     private readonly KeyDirectory directory;
     private readonly TimeProvider time;
@@ -112,11 +116,11 @@ public sealed class SigningKeyRing : IDisposable
     /// <summary>Rereads the key directory.</summary>
     public void Reload()
     {
-        var loaded = new List<SigningKey>();
+        var loaded = new List<(SigningKey Key, DateTimeOffset FileTime)>();
         foreach (var (name, key, fileTime) in directory.LoadAll(Prefix))
         {
-            var stamp = name.Length >= Prefix.Length + 16 ? name.Substring(Prefix.Length, 16) : string.Empty;
-            var createdAt = DateTimeOffset.TryParseExact(stamp, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+            var stamp = name.Length > Prefix.Length ? name[Prefix.Length..].Split('-')[0] : string.Empty;
+            var createdAt = DateTimeOffset.TryParseExact(stamp, [TimeFormat, SecondsTimeFormat], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
                 ? parsed
                 : fileTime;
             var fresh = new SigningKey(key, createdAt);
@@ -125,15 +129,18 @@ public sealed class SigningKeyRing : IDisposable
             {
                 // Keep the instance already in use; signers may hold it.
                 fresh.Dispose();
-                loaded.Add(existing);
+                loaded.Add((existing, fileTime));
             }
             else
             {
-                loaded.Add(fresh);
+                loaded.Add((fresh, fileTime));
             }
         }
 
-        keys = loaded.OrderBy(k => k.CreatedAt).ThenBy(k => k.Kid, StringComparer.Ordinal).ToList();
+        // Keys made in the same millisecond (or the same second, in files named before milliseconds were
+        // kept) are told apart by their files' write times, so the newer key stays last and PREPARED
+        // rather than taking over by the luck of its random kid.
+        keys = loaded.OrderBy(k => k.Key.CreatedAt).ThenBy(k => k.FileTime).ThenBy(k => k.Key.Kid, StringComparer.Ordinal).Select(k => k.Key).ToList();
     }
 
     public void Dispose()
