@@ -1,4 +1,3 @@
-using CredBroker.Core.Tokens;
 using CredBroker.Core.Audit;
 
 namespace CredBroker.Server.Http;
@@ -17,19 +16,7 @@ public static class AuditKeyEndpoints
         endpoints.MapGet(AuditKeysPath, (AuditSigningKeys keys, HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=300";
-            return Results.Json(new
-            {
-                keys = keys.Published.Select(k => new
-                {
-                    kty = "EC",
-                    crv = "P-256",
-                    x = k.X,
-                    y = k.Y,
-                    kid = k.Kid,
-                    use = "credbroker-audit",
-                    alg = ClaimNames.Algorithm,
-                }),
-            });
+            return PublicKeySet.Json(keys.Published, "credbroker-audit");
         });
         return endpoints;
     }

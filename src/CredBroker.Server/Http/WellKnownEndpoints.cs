@@ -26,19 +26,7 @@ public static class WellKnownEndpoints
         {
             // Verifiers may cache this long; an old key stays published at least this much longer.
             http.Response.Headers.CacheControl = "public, max-age=" + ((int)keyOptions.Value.JwksCacheAge.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return Results.Json(new
-            {
-                keys = ring.Published.Select(k => new
-                {
-                    kty = "EC",
-                    crv = "P-256",
-                    x = k.X,
-                    y = k.Y,
-                    kid = k.Kid,
-                    use = "sig",
-                    alg = ClaimNames.Algorithm,
-                }),
-            });
+            return PublicKeySet.Json(ring.Published, "sig");
         });
 
         endpoints.MapGet(MetadataPath, (IOptions<BrokerOptions> options, IOptions<ServerOptions> server, JwksLocation jwks, IPolicySource policy) =>
