@@ -3,16 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace CredBroker.Core.Identity;
 
-/// <summary>Where an issuer's key set comes from.</summary>
-public interface IJwksSource
-{
-    /// <summary>The file or URL, for logs and error messages.</summary>
-    string Location { get; }
-
-    /// <summary>The raw document, at most <see cref="JwksDocument.MaxBytes"/> long.</summary>
-    Task<byte[]> FetchAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>A key set on disk, e.g. a SPIFFE bundle kept current by a SPIRE agent; read again on each refresh.</summary>
 public sealed class FileJwksSource(string path) : IJwksSource
 {

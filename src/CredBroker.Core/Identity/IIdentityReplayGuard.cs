@@ -1,7 +1,7 @@
 namespace CredBroker.Core.Identity;
 
 /// <summary>
-/// Remembers which identity tokens were used, for <see cref="IdentityOptions.RequireUniqueJti"/>.
+/// Remembers which identity tokens were used, for <c>CredBroker:Identity:RequireUniqueJti</c>.
 /// Implementations share their memory across replicas where the broker has several (Redis).
 /// A store that cannot answer throws <see cref="Storage.BrokerStoreUnavailableException"/>: the call is refused.
 /// </summary>
