@@ -20,7 +20,7 @@ public sealed partial class RedisAuditSink : IAuditSink, IAuditReader
     private const int MaxAttempts = 64;
 
     private readonly IConnectionMultiplexer redis;
-    private readonly IOptions<AuditOptions> audit;
+    private readonly IOptions<RedisAuditOptions> audit;
     private readonly ILogger<RedisAuditSink> logger;
     private readonly RedisPersistenceGuard? guard;
     private readonly string prefix;
@@ -29,7 +29,7 @@ public sealed partial class RedisAuditSink : IAuditSink, IAuditReader
     /// <summary>The head this process last saw; a stale one costs one retry, never a fork. Only the batcher's drain loop touches it.</summary>
     private (long Seq, string Hash)? knownHead;
 
-    public RedisAuditSink(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> store, IOptions<AuditOptions> audit, ILogger<RedisAuditSink> logger, RedisPersistenceGuard? guard = null)
+    public RedisAuditSink(IConnectionMultiplexer redis, IOptions<RedisStoreOptions> store, IOptions<RedisAuditOptions> audit, ILogger<RedisAuditSink> logger, RedisPersistenceGuard? guard = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         this.redis = redis;

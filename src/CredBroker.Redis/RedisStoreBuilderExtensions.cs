@@ -32,6 +32,10 @@ public static class RedisStoreBuilderExtensions
             .Validate(o => o.SafetyCheckInterval >= TimeSpan.FromMilliseconds(100) && o.SafetyCheckInterval <= TimeSpan.FromMinutes(1), "CredBroker:RedisSafetyCheckInterval must be between 100 ms and 1 minute")
             .Validate(o => o.MemoryWatermark >= 0.1 && o.MemoryWatermark <= 0.99, "CredBroker:RedisMemoryWatermark must be between 0.1 and 0.99")
             .ValidateOnStart();
+        services.AddOptions<RedisAuditOptions>()
+            .Validate(o => o.RedisMaxLength >= 1000, "CredBroker:Audit:RedisMaxLength must be at least 1000")
+            .Validate(o => o.RedisRetention >= TimeSpan.FromHours(1), "CredBroker:Audit:RedisRetention must be at least 1 hour")
+            .ValidateOnStart();
 
         services.TryAddSingleton(sp => RedisOutages.Attach(
             RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetService<ILoggerFactory>()),

@@ -87,6 +87,7 @@ public static class BrokerHost
         }
 
         builder.Services.Configure<AuditOptions>(section.GetSection(AuditOptions.Section));
+        builder.Services.Configure<RedisAuditOptions>(section.GetSection(AuditOptions.Section));
         builder.Services.Configure<CredBroker.Core.Grants.RefusalLimitOptions>(section.GetSection(CredBroker.Core.Grants.RefusalLimitOptions.Section));
         builder.Services.PostConfigure<AuditOptions>(o => o.File = string.IsNullOrWhiteSpace(o.File) ? null : Path.GetFullPath(o.File));
         if (!string.IsNullOrWhiteSpace(section["Audit:File"]))

@@ -70,7 +70,7 @@ public sealed class RedisAuditSinkTests
     }
 
     private static RedisAuditSink Sink(IConnectionMultiplexer redis, string prefix) =>
-        new(redis, Options.Create(new RedisStoreOptions { KeyPrefix = prefix }), Options.Create(new AuditOptions()), NullLogger<RedisAuditSink>.Instance);
+        new(redis, Options.Create(new RedisStoreOptions { KeyPrefix = prefix }), Options.Create(new RedisAuditOptions()), NullLogger<RedisAuditSink>.Instance);
 
     private static AuditEvent Unsealed(string id) => new(
         0, id, DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000), AuditKinds.GrantIssued, "allow", "spiffe://example.org/agent/a", string.Empty,

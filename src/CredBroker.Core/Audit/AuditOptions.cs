@@ -17,12 +17,6 @@ public sealed class AuditOptions
     /// </summary>
     public int MemoryMaxEvents { get; set; } = 10_000;
 
-    /// <summary>The Redis stream's approximate maximum length (XADD MAXLEN ~). Default: 1000000.</summary>
-    public long RedisMaxLength { get; set; } = 1_000_000;
-
-    /// <summary>Events older than this are trimmed from the Redis stream (XTRIM MINID ~). Default: 90 days.</summary>
-    public TimeSpan RedisRetention { get; set; } = TimeSpan.FromDays(90);
-
     /// <summary>
     /// How often each sink gets a checkpoint of its chain head signed with the audit key (when its head
     /// moved), besides one at shutdown. Events newer than the last checkpoint are protected by the hash

@@ -64,8 +64,6 @@ public static class CredBrokerServiceCollectionExtensions
         });
         services.AddOptions<AuditOptions>()
             .Validate(o => o.MemoryMaxEvents >= 1, "CredBroker:Audit:MemoryMaxEvents must be at least 1")
-            .Validate(o => o.RedisMaxLength >= 1000, "CredBroker:Audit:RedisMaxLength must be at least 1000")
-            .Validate(o => o.RedisRetention >= TimeSpan.FromHours(1), "CredBroker:Audit:RedisRetention must be at least 1 hour")
             .Validate(o => o.CheckpointInterval >= TimeSpan.FromSeconds(1), "CredBroker:Audit:CheckpointInterval must be at least 1 second")
             .ValidateOnStart();
 

@@ -23,7 +23,7 @@ public sealed partial class SettingNamesTests
         ("CredBroker", [typeof(BrokerOptions), typeof(ServerOptions)]),
         ("CredBroker:Keys", [typeof(SigningKeyOptions)]),
         ("CredBroker:Storage", [typeof(StoreOptions)]),
-        ("CredBroker:Audit", [typeof(AuditOptions)]),
+        ("CredBroker:Audit", [typeof(AuditOptions), typeof(CredBroker.Redis.RedisAuditOptions)]),
         (ConnectionLimitOptions.Section, [typeof(ConnectionLimitOptions)]),
         ("CredBroker:" + CredBroker.Core.Grants.RefusalLimitOptions.Section, [typeof(CredBroker.Core.Grants.RefusalLimitOptions)]),
         (IdentityOptions.Section, [typeof(IdentityOptions)]),
