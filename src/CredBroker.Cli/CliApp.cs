@@ -9,10 +9,8 @@ public static class CliApp
 {
     public static RootCommand CreateRoot()
     {
-        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Run the broker; request, release and revoke grants; fence tasks; pull the kill switch; introspect tokens.")
+        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Request, release and revoke grants; fence tasks; pull the kill switch; introspect tokens. (The broker itself runs as credbroker-server.)")
         {
-            ServeCommands.Serve(),
-            ServeCommands.Dev(),
             GrantCommands.Create(),
             TaskCommands.Create(),
             RevokeCommands.Create(),
@@ -20,7 +18,6 @@ public static class CliApp
             KillSwitchCommands.Create(),
             TokenCommands.Create(),
             AuditCommands.Create(),
-            KeyCommands.Create(),
             PolicyCommands.Create(),
             ApprovalCommands.Create(),
         };
@@ -32,10 +29,15 @@ public static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(CreateRoot(), args, output, error, cancellationToken);
+
+    /// <summary>Runs <paramref name="root"/> as credbroker runs its own tree; the broker's executable runs its commands through this too.</summary>
+    public static async Task<int> RunAsync(RootCommand root, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(error);
-        var parse = CreateRoot().Parse(args);
+        var parse = root.Parse(args);
 
         // System.CommandLine ends a parse error with exit code 1, which here means "the broker refused";
         // a script must be able to tell a typo from a denial.
@@ -58,7 +60,7 @@ public static class CliApp
         var names = new List<string>();
         for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
         {
-            names.Insert(0, result.Command is RootCommand ? "credbroker" : result.Command.Name);
+            names.Insert(0, result.Command is RootCommand root ? root.HelpName ?? "credbroker" : result.Command.Name);
         }
 
         return string.Join(' ', names);

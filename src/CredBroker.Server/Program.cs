@@ -1,9 +1,16 @@
-using CredBroker.Server;
+using CredBroker.Cli;
+using CredBroker.Cli.Output;
+using CredBroker.Server.Commands;
 using CredBroker.Server.Startup;
 
-if (args is ["dev", "identity", ..])
+if (BrokerCommands.Selects(args))
 {
-    return DevIdentityCommand.Run(args[2..]);
+    var noColor = Environment.GetEnvironmentVariable("NO_COLOR");
+    return await CliApp.RunAsync(
+        BrokerCommands.CreateRoot(),
+        args,
+        Colour.For(Console.Out, Console.IsOutputRedirected, noColor),
+        Colour.For(Console.Error, Console.IsErrorRedirected, noColor));
 }
 
 var (hostArgs, verbose) = BrokerStartup.ReadArgs(args);

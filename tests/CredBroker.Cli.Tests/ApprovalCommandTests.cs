@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
+using CredBroker.Testing.Processes;
 
 namespace CredBroker.Cli.Tests;
 

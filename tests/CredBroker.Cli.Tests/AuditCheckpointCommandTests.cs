@@ -3,6 +3,7 @@ using CredBroker.Core.Audit;
 using CredBroker.Protocol.V1;
 using CredBroker.Redis;
 using CredBroker.Testing.Broker;
+using CredBroker.Testing.Processes;
 using CredBroker.Testing.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;

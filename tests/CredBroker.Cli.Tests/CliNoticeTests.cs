@@ -1,4 +1,5 @@
 using CredBroker.Testing.Broker;
+using CredBroker.Testing.Processes;
 
 namespace CredBroker.Cli.Tests;
 

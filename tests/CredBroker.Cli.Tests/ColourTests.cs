@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CredBroker.Cli.Output;
+using CredBroker.Testing.Processes;
 
 namespace CredBroker.Cli.Tests;
 

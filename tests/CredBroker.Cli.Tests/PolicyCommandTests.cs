@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CredBroker.Testing.Processes;
 
 namespace CredBroker.Cli.Tests;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using CredBroker.Cli.Output;
 using CredBroker.Client;
 using CredBroker.Core.Audit;
+using CredBroker.Core.Policy;
 
 namespace CredBroker.Cli.Commands;
 
@@ -86,7 +87,7 @@ public static class AuditCommands
         }
 
         var age = DefaultMaxUnsigned;
-        if (parse.GetValue(maxUnsigned) is { } ageText && (!Durations.TryParse(ageText, out age) || age <= TimeSpan.Zero))
+        if (parse.GetValue(maxUnsigned) is { } ageText && (!DurationText.TryParse(ageText, out age) || age <= TimeSpan.Zero))
         {
             throw new UsageException($"--max-unsigned: '{ageText}' is not a positive duration, e.g. 10m");
         }

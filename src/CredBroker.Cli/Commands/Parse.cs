@@ -1,4 +1,5 @@
 using System.CommandLine.Parsing;
+using CredBroker.Core.Policy;
 
 namespace CredBroker.Cli.Commands;
 
@@ -9,7 +10,7 @@ public static class Parse
     {
         ArgumentNullException.ThrowIfNull(result);
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (Durations.TryParse(text, out var value) && value > TimeSpan.Zero)
+        if (DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
         {
             return value;
         }

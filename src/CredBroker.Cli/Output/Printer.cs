@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using CredBroker.Core.Policy;
 
 namespace CredBroker.Cli.Output;
 
@@ -112,7 +113,7 @@ public static class Printer
     private static string Relative(DateTimeOffset time)
     {
         var delta = time - DateTimeOffset.UtcNow;
-        return delta > TimeSpan.FromSeconds(1) ? $" (in {Durations.Format(delta)})" : string.Empty;
+        return delta > TimeSpan.FromSeconds(1) ? $" (in {DurationText.Format(delta)})" : string.Empty;
     }
 
     private static void WriteJson(TextWriter output, IReadOnlyList<(string Name, object? Value)> fields)

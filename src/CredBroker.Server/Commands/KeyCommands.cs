@@ -1,14 +1,15 @@
 using System.CommandLine;
+using CredBroker.Cli;
 using CredBroker.Cli.Output;
 using CredBroker.Core.SigningKeys;
 using CredBroker.Server.Startup;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CredBroker.Cli.Commands;
+namespace CredBroker.Server.Commands;
 
 /// <summary>
-/// <c>keys list|rotate</c>: the broker's signing keys, read from and written to its key directory with the
+/// <c>credbroker-server keys list|rotate</c>: the broker's signing keys, read from and written to its key directory with the
 /// broker's own configuration (pass the same settings as to <c>serve</c>). A rotated key is published by every
 /// running replica within its reload interval and signs only after the publish lead, so no verifier meets a
 /// token signed by a key it has not seen.

@@ -1,14 +1,15 @@
 using System.CommandLine;
+using CredBroker.Cli;
+using CredBroker.Cli.Commands;
 using CredBroker.Core.Identity;
-using CredBroker.Server;
 using CredBroker.Server.Startup;
 
-namespace CredBroker.Cli.Commands;
+namespace CredBroker.Server.Commands;
 
 /// <summary>
-/// <c>serve</c> and <c>dev identity</c>: the broker itself, run from the same tool operators already have.
-/// Everything after the known flags goes to the broker's configuration as it would on
-/// <c>dotnet run --project src/CredBroker.Server</c>, e.g. <c>--CredBroker:Store=redis</c>.
+/// <c>credbroker-server serve</c> and <c>dev identity</c>: the broker itself and its dev issuer, in the broker's
+/// own executable (the credbroker CLI only talks to a broker). Everything after the known flags goes to the
+/// broker's configuration as it would on <c>dotnet run --project src/CredBroker.Server</c>, e.g. <c>--CredBroker:Store=redis</c>.
 /// </summary>
 public static class ServeCommands
 {
@@ -18,7 +19,7 @@ public static class ServeCommands
     {
         var dev = DevOption();
         var verbose = VerboseOption();
-        var command = new Command("serve", "Run the broker (same as running CredBroker.Server); extra arguments are configuration, e.g. --CredBroker:Store=redis")
+        var command = new Command("serve", "Run the broker (the default with no command); extra arguments are configuration, e.g. --CredBroker:Store=redis")
         {
             dev, verbose,
         };

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
+using CredBroker.Testing.Processes;
 
-namespace CredBroker.Cli.Tests;
+namespace CredBroker.Server.Tests;
 
 /// <summary>
-/// <c>credbroker keys rotate|list</c> beside a running broker sharing its key directory: the new key is
+/// <c>credbroker-server keys rotate|list</c> beside a running broker sharing its key directory: the new key is
 /// published without a restart and signs nothing until its publish lead has passed.
 /// </summary>
 public sealed class KeyCommandTests
@@ -18,7 +19,7 @@ public sealed class KeyCommandTests
         var before = await KidsAsync(broker);
         Assert.That(before, Has.Count.EqualTo(1));
 
-        var rotate = await Credbroker.RunAsync(["keys", "rotate", "-o", "json", .. config]);
+        var rotate = await BrokerExecutable.RunAsync(["keys", "rotate", "-o", "json", .. config]);
 
         Assert.That(rotate.ExitCode, Is.Zero, rotate.ToString());
         using var rotated = JsonDocument.Parse(rotate.Stdout);
@@ -37,7 +38,7 @@ public sealed class KeyCommandTests
             broker.As(TestPolicy.Support));
         Assert.That(TokenParts.Parse(grant.Grant.AccessToken).Header.GetProperty("kid").GetString(), Is.EqualTo(before[0]), "the prepared key must not sign yet");
 
-        var list = await Credbroker.RunAsync(["keys", "list", "-o", "json", .. config]);
+        var list = await BrokerExecutable.RunAsync(["keys", "list", "-o", "json", .. config]);
         Assert.That(list.ExitCode, Is.Zero, list.ToString());
         using var listed = JsonDocument.Parse(list.Stdout);
         var states = listed.RootElement.EnumerateArray().ToDictionary(k => k.GetProperty("kid").GetString()!, k => k.GetProperty("state").GetString());
@@ -50,7 +51,7 @@ public sealed class KeyCommandTests
         var directory = Directory.CreateTempSubdirectory("credbroker-keys-").FullName;
         try
         {
-            var run = await Credbroker.RunAsync("keys", "list", "--dev", "--CredBroker:Keys:KeyDirectory=" + directory);
+            var run = await BrokerExecutable.RunAsync("keys", "list", "--dev", "--CredBroker:Keys:KeyDirectory=" + directory);
 
             Assert.That(run.ExitCode, Is.Zero, run.ToString());
             var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);

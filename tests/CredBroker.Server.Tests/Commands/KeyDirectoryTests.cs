@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using CredBroker.Testing.Processes;
 
-namespace CredBroker.Cli.Tests;
+namespace CredBroker.Server.Tests;
 
 /// <summary>
 /// One default key directory, <c>.credbroker/keys</c> in the working directory, whichever way the broker and the
@@ -22,8 +23,8 @@ public sealed class KeyDirectoryTests
     [Test]
     public async Task Dev_identity_and_keys_list_use_and_name_the_working_directorys_key_directory()
     {
-        var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev");
-        var keys = await Credbroker.RunInAsync(directory, null, null, "keys", "list", "--dev");
+        var identity = await BrokerExecutable.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev");
+        var keys = await BrokerExecutable.RunInAsync(directory, null, null, "keys", "list", "--dev");
 
         Assert.That(identity.ExitCode, Is.Zero, identity.ToString());
         Assert.That(identity.Stderr.Trim(), Is.EqualTo($"signing keys: {DefaultKeys}"));
@@ -66,7 +67,7 @@ public sealed class KeyDirectoryTests
         await using var server = await ServedBroker.StartAsync(directory);
         Assert.That(server.Output, Does.Contain($"signing keys: {DefaultKeys}"));
 
-        var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--CredBroker:Keys:KeyDirectory=" + other);
+        var identity = await BrokerExecutable.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--CredBroker:Keys:KeyDirectory=" + other);
         var grant = await Credbroker.RunAsync(
             new Dictionary<string, string> { ["CREDBROKER_ADDRESS"] = server.Grpc, ["CREDBROKER_TOKEN"] = identity.Stdout.Trim() },
             null,

@@ -1,7 +1,9 @@
-namespace CredBroker.Cli.Tests;
+using CredBroker.Testing.Processes;
+
+namespace CredBroker.Server.Tests;
 
 /// <summary>
-/// <c>credbroker serve --dev</c> and <c>credbroker dev identity --dev</c> as a new user runs them: a broker in the
+/// <c>credbroker-server serve --dev</c> and <c>credbroker-server dev identity --dev</c> as a new user runs them: a broker in the
 /// tool's own process, identities from its dev issuer, a grant through it, and a clean stop on SIGTERM.
 /// </summary>
 public sealed class ServeCommandTests
@@ -17,7 +19,7 @@ public sealed class ServeCommandTests
             try
             {
                 // Run from the same directory, so dev identity finds the key directory serve created.
-                var identity = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
+                var identity = await BrokerExecutable.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--dev", "--ttl", "10m");
                 Assert.That(identity.ExitCode, Is.Zero, identity.ToString());
 
                 var grant = await Credbroker.RunAsync(
@@ -44,7 +46,7 @@ public sealed class ServeCommandTests
         var directory = Directory.CreateTempSubdirectory("credbroker-dev-").FullName;
         try
         {
-            var run = await Credbroker.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--CredBroker:PolicyFile=" + Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml"));
+            var run = await BrokerExecutable.RunInAsync(directory, null, null, "dev", "identity", "spiffe://dev.local/agents/support", "--CredBroker:PolicyFile=" + Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml"));
 
             Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
             Assert.That(run.Stderr, Does.Contain("dev identities are off").And.Contain("--dev"));
@@ -59,7 +61,7 @@ public sealed class ServeCommandTests
     [Test]
     public async Task Dev_identity_refuses_a_malformed_spiffe_id_as_a_usage_error()
     {
-        var run = await Credbroker.RunAsync("dev", "identity", "agents/support", "--dev");
+        var run = await BrokerExecutable.RunAsync("dev", "identity", "agents/support", "--dev");
 
         Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
         Assert.That(run.Stderr, Does.Contain("'agents/support' is not a SPIFFE ID"));

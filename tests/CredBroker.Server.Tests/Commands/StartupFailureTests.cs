@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using CredBroker.Testing.Processes;
 using CredBroker.Testing.Redis;
 using StackExchange.Redis;
 
-namespace CredBroker.Cli.Tests;
+namespace CredBroker.Server.Tests;
 
 /// <summary>
 /// Every way the broker (or a command that builds it: <c>dev identity</c>, <c>keys</c>) can fail to start ends as
@@ -70,7 +71,7 @@ public sealed class StartupFailureTests
     [Test]
     public async Task Dev_identity_outside_Development_without_a_policy_says_to_pass_dev()
     {
-        var run = await Credbroker.RunInAsync(directory, null, null, ["dev", "identity", "spiffe://dev.local/agents/support", .. Isolated()]);
+        var run = await BrokerExecutable.RunInAsync(directory, null, null, ["dev", "identity", "spiffe://dev.local/agents/support", .. Isolated()]);
 
         AssertOneLine(run, 2, "CredBroker:PolicyFile");
         Assert.That(run.Stderr, Does.Contain("--dev"));
@@ -79,7 +80,7 @@ public sealed class StartupFailureTests
     [Test]
     public async Task Keys_list_outside_Development_without_a_policy_says_to_pass_dev()
     {
-        var run = await Credbroker.RunInAsync(directory, null, null, ["keys", "list", .. Isolated()]);
+        var run = await BrokerExecutable.RunInAsync(directory, null, null, ["keys", "list", .. Isolated()]);
 
         AssertOneLine(run, 2, "CredBroker:PolicyFile");
         Assert.That(run.Stderr, Does.Contain("--dev"));
@@ -150,7 +151,7 @@ public sealed class StartupFailureTests
     private Task<CliRun> ServeAsync(params string[] args)
     {
         string[] ports = args.Contains("--urls") ? [] : ["--urls", "http://127.0.0.1:0", "--CredBroker:HttpUrl=http://127.0.0.1:0"];
-        return Credbroker.RunInAsync(directory, null, null, ["serve", .. ports, .. Isolated(), .. args]);
+        return BrokerExecutable.RunInAsync(directory, null, null, ["serve", .. ports, .. Isolated(), .. args]);
     }
 
     private string[] Isolated() => ["--CredBroker:Keys:KeyDirectory=" + Keys, "--CredBroker:Audit:File=" + AuditFile];

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CredBroker.Cli.Tests;
+namespace CredBroker.Testing.Processes;
 
 /// <summary>What one run of the credbroker binary left behind.</summary>
 public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
@@ -9,7 +9,8 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 }
 
 /// <summary>
-/// Runs the real credbroker binary (<c>dotnet credbroker.dll</c>) from the test output directory,
+/// Runs the real credbroker binary (<c>dotnet credbroker.dll</c>) from the test output directory (or, through
+/// <see cref="BrokerExecutable"/>, the broker's own executable),
 /// with an environment holding only what the test gives it, so a developer's own CREDBROKER_*
 /// settings cannot leak in.
 /// </summary>
@@ -21,7 +22,11 @@ public static class Credbroker
         RunInAsync(null, environment, stdin, args);
 
     /// <summary>Runs it from <paramref name="workingDirectory"/> (null: the test's), e.g. where a served broker keeps its keys.</summary>
-    public static async Task<CliRun> RunInAsync(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
+    public static Task<CliRun> RunInAsync(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args) =>
+        RunBinaryInAsync("credbroker.dll", workingDirectory, environment, stdin, args);
+
+    /// <summary>Runs <paramref name="binary"/> (a framework-dependent program beside the tests) as <see cref="RunInAsync"/> runs credbroker.</summary>
+    internal static async Task<CliRun> RunBinaryInAsync(string binary, string? workingDirectory, IReadOnlyDictionary<string, string>? environment, string? stdin, string[] args)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -31,7 +36,7 @@ public static class Credbroker
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "credbroker.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, binary));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -47,7 +52,7 @@ public static class Credbroker
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start credbroker");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -64,7 +69,7 @@ public static class Credbroker
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"credbroker {string.Join(' ', args)} ran longer than {Limit}");
+            throw new TimeoutException($"{binary} {string.Join(' ', args)} ran longer than {Limit}");
         }
 
         return new CliRun(process.ExitCode, await stdout, await stderr);
@@ -87,6 +92,20 @@ public static class Credbroker
     }
 
     /// <summary>The dotnet host running these tests (set by <c>dotnet test</c>), else the one on PATH.</summary>
-    internal static string DotnetHost() =>
+    public static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}
+
+/// <summary>
+/// The broker's own executable (<c>dotnet CredBroker.Server.dll</c>, installed as <c>credbroker-server</c>): serve,
+/// dev identity and keys, run like <see cref="Credbroker"/> runs the CLI.
+/// </summary>
+public static class BrokerExecutable
+{
+    public const string Binary = "CredBroker.Server.dll";
+
+    public static Task<CliRun> RunAsync(params string[] args) => Credbroker.RunBinaryInAsync(Binary, null, null, null, args);
+
+    public static Task<CliRun> RunInAsync(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args) =>
+        Credbroker.RunBinaryInAsync(Binary, workingDirectory, environment, stdin, args);
 }

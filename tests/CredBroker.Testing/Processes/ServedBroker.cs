@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using CredBroker.Testing.Processes;
 
-namespace CredBroker.Cli.Tests;
+namespace CredBroker.Testing.Processes;
 
-/// <summary><c>credbroker serve --dev</c> as a new user runs it: a process in <paramref name="directory"/>, here on free loopback ports.</summary>
+/// <summary><c>credbroker-server serve --dev</c> as a new user runs it: a process in <paramref name="directory"/>, here on free loopback ports.</summary>
 public sealed class ServedBroker : IAsyncDisposable
 {
     private readonly Process process;
@@ -38,7 +37,7 @@ public sealed class ServedBroker : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "credbroker.dll"), "serve", "--dev", "--urls", grpc, $"--CredBroker:HttpUrl={http}" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, BrokerExecutable.Binary), "serve", "--dev", "--urls", grpc, $"--CredBroker:HttpUrl={http}" })
         {
             start.ArgumentList.Add(arg);
         }
