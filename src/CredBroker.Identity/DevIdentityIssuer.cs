@@ -47,7 +47,7 @@ public sealed class DevIdentityIssuer : IDisposable
         Keys = new StaticIssuerKeys([new IssuerKey(securityKey, SecurityAlgorithms.EcdsaSha256)]),
         Algorithms = [SecurityAlgorithms.EcdsaSha256],
         // An identity minted with another key directory (another broker's `dev identity`) fails here; say where this one looks.
-        KeySource = $"the key directory {KeyDirectory} (mint identities with `credbroker dev identity --dev` run with the same key directory)",
+        KeySource = $"the key directory {KeyDirectory} (mint identities with `credbroker-server dev identity --dev` run with the same key directory)",
     };
 
     public string Issue(string spiffeId, TimeSpan lifetime)

@@ -10,7 +10,7 @@ namespace CredBroker.Cli.Tests;
 /// starts a fresh broker in a temporary directory, the blocks marked <c>&lt;!-- readme-test: run --&gt;</c> run in
 /// order in one shell against it, and each block must print every line its <c>#=&gt;</c> comments show. Blocks
 /// without a marker (installing the tool, other sections) are left alone, so README additions elsewhere do not
-/// break this test. <c>credbroker</c> is the binary built beside these tests.
+/// break this test. <c>credbroker</c> and <c>credbroker-server</c> are the binaries built beside these tests.
 /// </summary>
 public sealed partial class ReadmeTests
 {
@@ -125,13 +125,20 @@ public sealed partial class ReadmeTests
         .Replace("127.0.0.1:5080", $"127.0.0.1:{ports.Grpc}", StringComparison.Ordinal)
         .Replace("127.0.0.1:5090", $"127.0.0.1:{ports.Tool}", StringComparison.Ordinal);
 
-    /// <summary>A PATH with <c>credbroker</c> (the binary built beside the tests) first, and the broker's address.</summary>
+    /// <summary>
+    /// A PATH with <c>credbroker</c> and <c>credbroker-server</c> (the binaries built beside the tests) first, and the
+    /// broker's address.
+    /// </summary>
     private static Dictionary<string, string> ShellEnvironment(string directory, int grpc)
     {
         var bin = Directory.CreateDirectory(Path.Combine(directory, ".tools")).FullName;
-        var shim = Path.Combine(bin, "credbroker");
-        File.WriteAllText(shim, $"#!/bin/sh\nexec '{Credbroker.DotnetHost()}' '{Path.Combine(AppContext.BaseDirectory, "credbroker.dll")}' \"$@\"\n");
-        File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var (command, binary) in new[] { ("credbroker", "credbroker.dll"), ("credbroker-server", BrokerExecutable.Binary) })
+        {
+            var shim = Path.Combine(bin, command);
+            File.WriteAllText(shim, $"#!/bin/sh\nexec '{Credbroker.DotnetHost()}' '{Path.Combine(AppContext.BaseDirectory, binary)}' \"$@\"\n");
+            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         return new Dictionary<string, string>
         {
             ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}",

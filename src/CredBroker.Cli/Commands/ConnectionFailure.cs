@@ -20,7 +20,7 @@ internal static class ConnectionFailure
         if (chain.OfType<SocketException>().FirstOrDefault() is { } socket)
         {
             return socket.SocketErrorCode == SocketError.ConnectionRefused
-                ? $"{where}: nothing listens there (is the broker running? `credbroker serve --dev` starts one)"
+                ? $"{where}: nothing listens there (is the broker running? `credbroker-server serve --dev` starts one)"
                 : $"{where}: {socket.Message}";
         }
 

@@ -17,7 +17,7 @@ public sealed class SigningKeyOptions
 
     /// <summary>
     /// How often a running broker rereads the key directory, so a key another process added
-    /// (<c>credbroker keys rotate</c>, another replica) is published without a restart. Default: 10 seconds;
+    /// (<c>credbroker-server keys rotate</c>, another replica) is published without a restart. Default: 10 seconds;
     /// it must stay well below <see cref="PublishLead"/>.
     /// </summary>
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);

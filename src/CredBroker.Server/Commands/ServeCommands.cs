@@ -66,7 +66,7 @@ public static class ServeCommands
             return await BrokerStartup.RunAsync(error, parse.GetValue(verbose), async () =>
             {
                 var issued = DevIdentityCommand.Issue(parse.GetRequiredValue(spiffeId), lifetime, HostArgs(parse, dev), parse.GetValue(verbose));
-                // On stderr, so that $(credbroker dev identity ...) captures the token alone.
+                // On stderr, so that $(credbroker-server dev identity ...) captures the token alone.
                 await error.WriteLineAsync($"signing keys: {issued.KeyDirectory}").ConfigureAwait(false);
                 if (issued.Token is null)
                 {

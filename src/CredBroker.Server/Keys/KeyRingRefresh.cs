@@ -5,7 +5,7 @@ namespace CredBroker.Server.Keys;
 
 /// <summary>
 /// Rereads the key directory every <see cref="SigningKeyOptions.ReloadInterval"/>: a key added by
-/// <c>credbroker keys rotate</c> or another replica is published in the JWKS within one interval and,
+/// <c>credbroker-server keys rotate</c> or another replica is published in the JWKS within one interval and,
 /// after its publish lead, signs, all without a restart.
 /// </summary>
 public sealed partial class KeyRingRefresh(SigningKeyRing ring, IOptions<SigningKeyOptions> options, TimeProvider time, ILogger<KeyRingRefresh> logger) : BackgroundService

@@ -12,7 +12,7 @@ public static partial class BrokerStartup
 
     /// <summary>
     /// The host's own arguments and whether details were asked for: <c>--verbose</c> is taken out, and <c>--dev</c>
-    /// becomes the Development environment (dev policy, dev identities), as for <c>credbroker serve --dev</c>.
+    /// becomes the Development environment (dev policy, dev identities), as for <c>credbroker-server serve --dev</c>.
     /// </summary>
     public static (string[] HostArgs, bool Verbose) ReadArgs(IReadOnlyList<string> args)
     {
