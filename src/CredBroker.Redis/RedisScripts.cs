@@ -51,8 +51,6 @@ internal static class RedisScripts
 
     public static LuaScript ChangeApproval { get; } = Load("change-approval");
 
-    public static LuaScript ReserveQuota { get; } = Load("reserve-quota");
-
     /// <param name="prelude">A shared fragment (local functions, no parameters) put before the script.</param>
     private static LuaScript Load(string name, string? prelude = null) =>
         LuaScript.Prepare((prelude is null ? string.Empty : Read(prelude)) + Read(name));

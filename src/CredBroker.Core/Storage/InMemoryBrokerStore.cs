@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Tasks;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace CredBroker.Core.Storage;
 /// The embedded store for a one-process broker. A lock per task makes check-and-insert atomic
 /// against revocation (invariant 2); expired records are swept on a timer.
 /// </summary>
-public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
+public sealed partial class InMemoryBrokerStore : IBrokerStore, IApprovalStore, IQuotaStore, IDisposable
 {
     /// <summary>An expired grant is dead weight: under load, a minute of them was most of the broker's heap.</summary>
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
@@ -23,9 +24,19 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
     /// <summary>Grant records held (live, or expired and not swept yet): what <see cref="StoreOptions.MemoryMaxLiveGrants"/> bounds.</summary>
     private long held;
 
+    /// <summary>The log whose standing rules refuse an insert; null: none are checked (a store tested alone).</summary>
+    private readonly InMemoryRevocationLog? revocations;
+
     public InMemoryBrokerStore(TimeProvider time, IOptions<StoreOptions> options)
+        : this(time, options, revocations: null)
+    {
+    }
+
+    /// <param name="revocations">The log of this process, so its standing rules are checked in the insert's own step.</param>
+    public InMemoryBrokerStore(TimeProvider time, IOptions<StoreOptions> options, InMemoryRevocationLog? revocations)
     {
         ArgumentNullException.ThrowIfNull(options);
+        this.revocations = revocations;
         this.time = time;
         this.options = options.Value;
         sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
@@ -37,45 +48,75 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
         return ValueTask.FromResult(WithTask(draft.TaskId, entry =>
         {
             var now = time.GetUtcNow();
-            if (entry.RevokedAt is { } revokedAt)
+            // Under the task's lock, as one step: the standing rules, the caps, the task, then the write.
+            if (revocations?.StandingAt(draft.WorkloadId, draft.Tools, now) is { Count: > 0 } standing)
             {
-                return (GrantInsertResult)new GrantInsertResult.TaskRevoked(revokedAt);
+                return new GrantInsertResult.RulesStand(standing, now);
             }
 
-            if (entry.Record is not { } task)
+            if (draft.Quota is not { IsUnlimited: false } quota)
             {
-                if (requireOpenTask)
+                return InsertLocked(entry, draft, requireOpenTask, now);
+            }
+
+            var caps = counters.GetOrAdd(draft.WorkloadId, static _ => new WorkloadCounters());
+            lock (caps)
+            {
+                if (QuotaRefusal(caps, quota, now) is { } exceeded)
                 {
-                    return new GrantInsertResult.TaskNotOpened();
+                    return new GrantInsertResult.QuotaExceeded(exceeded);
                 }
 
-                // First use claims the task for this workload.
-                task = entry.Record = new TaskRecord(draft.TaskId, draft.WorkloadId, draft.Owner, draft.Purpose, [], Opened: false, now, Deadline: null);
-            }
+                var inserted = InsertLocked(entry, draft, requireOpenTask, now);
+                if (inserted is GrantInsertResult.Inserted { Grant: var grant })
+                {
+                    Count(caps, quota, grant, now);
+                }
 
-            if (TaskFence.Check(task, draft, now) is { } refused)
-            {
-                return refused;
+                return inserted;
             }
-
-            if (draft.WriteBy is { } writeBy && now > writeBy)
-            {
-                return new GrantInsertResult.TooLate();
-            }
-
-            // The same kind of bound as Redis's memory watermark: a flood of agents cannot exhaust the heap.
-            if (Interlocked.Read(ref held) >= options.MemoryMaxLiveGrants)
-            {
-                return new GrantInsertResult.StoreFull($"the in-memory store holds {options.MemoryMaxLiveGrants} grants, its limit CredBroker:Storage:MemoryMaxLiveGrants");
-            }
-
-            var grant = (Shared(entry, task, draft) with { NotAfter = task.Deadline }).Stamp(now);
-            entry.Grants[grant.GrantId] = new GrantEntry(grant);
-            Interlocked.Increment(ref held);
-            entry.KeepUntil(grant.ExpiresAt + options.RevokedTaskRetention);
-            taskByGrant[grant.GrantId] = grant.TaskId;
-            return new GrantInsertResult.Inserted(grant);
         }));
+    }
+
+    /// <summary>The task's checks and the write; the caller holds the task's lock.</summary>
+    private GrantInsertResult InsertLocked(TaskEntry entry, GrantDraft draft, bool requireOpenTask, DateTimeOffset now)
+    {
+        if (entry.RevokedAt is { } revokedAt)
+        {
+            return new GrantInsertResult.TaskRevoked(revokedAt);
+        }
+
+        var task = entry.Record;
+        if (task is null && requireOpenTask)
+        {
+            return new GrantInsertResult.TaskNotOpened();
+        }
+
+        // First use claims the task for this workload (written below, with the grant, or not at all).
+        task ??= new TaskRecord(draft.TaskId, draft.WorkloadId, draft.Owner, draft.Purpose, [], Opened: false, now, Deadline: null);
+        if (TaskFence.Check(task, draft, now) is { } refused)
+        {
+            return refused;
+        }
+
+        if (draft.WriteBy is { } writeBy && now > writeBy)
+        {
+            return new GrantInsertResult.TooLate();
+        }
+
+        // The same kind of bound as Redis's memory watermark: a flood of agents cannot exhaust the heap.
+        if (Interlocked.Read(ref held) >= options.MemoryMaxLiveGrants)
+        {
+            return new GrantInsertResult.StoreFull($"the in-memory store holds {options.MemoryMaxLiveGrants} grants, its limit CredBroker:Storage:MemoryMaxLiveGrants");
+        }
+
+        entry.Record = task;
+        var grant = (Shared(entry, task, draft) with { NotAfter = task.Deadline }).Stamp(now);
+        entry.Grants[grant.GrantId] = new GrantEntry(grant);
+        Interlocked.Increment(ref held);
+        entry.KeepUntil(grant.ExpiresAt + options.RevokedTaskRetention);
+        taskByGrant[grant.GrantId] = grant.TaskId;
+        return new GrantInsertResult.Inserted(grant);
     }
 
     /// <summary>
