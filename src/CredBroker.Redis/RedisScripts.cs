@@ -5,7 +5,7 @@ namespace CredBroker.Redis;
 /// <summary>
 /// One prepared script per atomic decision, read from the embedded <c>Scripts/*.lua</c>.
 /// <see cref="LuaScript"/> sends EVALSHA and reloads the script after a Redis restart emptied its cache;
-/// parameters typed <see cref="RedisKey"/> go as KEYS, so the scripts run on Redis Cluster.
+/// parameters typed <see cref="RedisKey"/> go as KEYS, so Redis knows every key a script touches.
 /// </summary>
 internal static class RedisScripts
 {
