@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Text.Json;
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Grants;
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,11 +12,12 @@ namespace CredBroker.Redis;
 
 /// <summary>
 /// The store for real deployments and for several broker replicas. Each decision is one Lua script
-/// over the keys of one task (one cluster slot), with <c>iat</c> and revocation times from Redis
-/// <c>TIME</c> (invariants 2 and 4). Any failure to reach Redis throws
+/// with <c>iat</c> and revocation times from Redis <c>TIME</c> (invariants 2 and 4): most over the keys
+/// of one task (one cluster slot); the grant insert also reads the standing rules (<c>{rv}</c>) and
+/// counts the workload's caps (<c>{w:...}</c>) in the same step, so it needs those slots on one server. Any failure to reach Redis throws
 /// <see cref="BrokerStoreUnavailableException"/>: the broker fails closed (invariant 1).
 /// </summary>
-public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
+public sealed partial class RedisBrokerStore : IBrokerStore, IApprovalStore, IQuotaStore, IDisposable
 {
     /// <summary>
     /// Covers the time between writing the grant index and the script stamping <c>iat</c>, so the
@@ -56,6 +60,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
         // An upper bound of the grant's exp, for the two indexes outside the task's slot: they may
         // outlive the grant by the slack, never the other way round.
         var indexLifetime = TimeSpan.FromSeconds(ttlSeconds) + IndexSlack;
+        var quota = draft.Quota is { IsUnlimited: false } caps ? caps : null;
         // The broker checks this first; here it is the store's own last line, for a check that changed meanwhile.
         if (guard?.Current is { AcceptsGrants: false } condition)
         {
@@ -81,6 +86,13 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 taskGrants = RedisKeys.TaskGrants(prefix, draft.TaskId),
                 revokedGrants = RedisKeys.RevokedGrants(prefix, draft.TaskId),
                 task = RedisKeys.Task(prefix, draft.TaskId),
+                state = RedisKeys.RevocationState(prefix),
+                rate = RedisKeys.WorkloadRate(prefix, draft.WorkloadId),
+                live = RedisKeys.WorkloadLive(prefix, draft.WorkloadId),
+                ruleFields = RuleFields(draft),
+                windowMs = (long)(quota?.Rate?.Window.TotalMilliseconds ?? 0),
+                maxRate = quota?.Rate?.Count ?? 0,
+                maxLive = quota?.MaxLiveGrants ?? 0,
                 requireOpen = requireOpenTask ? "1" : "0",
                 retentionMs = ((long)storeOptions.RevokedTaskRetention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 grantId = draft.GrantId,
@@ -115,6 +127,11 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
                 3 => new GrantInsertResult.TaskOwnedByOther((string)values[1]!),
                 4 => new GrantInsertResult.OutsideEnvelope((string)values[1]!),
                 6 => new GrantInsertResult.TooLate(),
+                7 => new GrantInsertResult.RulesStand(
+                    values.Skip(2).Select(r => RevocationJson.Entry((string)r!).Rule).ToList(),
+                    DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)values[1]!, CultureInfo.InvariantCulture))),
+                8 => new GrantInsertResult.QuotaExceeded(new QuotaResult.RateLimited(quota!.Rate!.Count, quota.Rate.Window, TimeSpan.FromMilliseconds((long)values[1]))),
+                9 => new GrantInsertResult.QuotaExceeded(new QuotaResult.TooManyLive((int)values[1], TimeSpan.FromMilliseconds((long)values[2]))),
                 _ => new GrantInsertResult.TaskExpired(GrantFields.Time(values[1])),
             };
         }
@@ -129,6 +146,10 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IDisposable
 
         return new GrantInsertResult.Inserted(grant);
     }
+
+    /// <summary>The revocation-state fields whose standing rule would refuse this grant, as JSON for the script.</summary>
+    private static string RuleFields(GrantDraft draft) => JsonSerializer.Serialize(
+        draft.Tools.Select(t => $"{RevocationKind.Tool}:{t}").Append($"{RevocationKind.Workload}:{draft.WorkloadId}").Append($"{RevocationKind.All}:").ToArray());
 
     public ValueTask DiscardGrantAsync(string taskId, string grantId, string workloadId, CancellationToken cancellationToken)
     {

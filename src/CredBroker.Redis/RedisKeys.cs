@@ -4,8 +4,10 @@ namespace CredBroker.Redis;
 
 /// <summary>
 /// The only place Redis key names are built. Every key of one task carries the hash tag
-/// <c>{t:&lt;task&gt;}</c>, so each script touches a single cluster slot and check-and-insert stays
-/// one atomic step on Redis Cluster too (invariant 2). Only the grant index and the live-task index live elsewhere.
+/// <c>{t:&lt;task&gt;}</c>, so the task's scripts touch a single slot. The grant insert alone also reads
+/// the standing rules (<see cref="RevocationTag"/>) and counts the workload's caps (<see cref="WorkloadTag"/>)
+/// in the same script, so a refused grant writes nothing; it needs those slots on one server (not Redis
+/// Cluster). Only the grant index and the live-task index live elsewhere.
 /// Each method takes the key prefix of <see cref="RedisStoreOptions.KeyPrefix"/>.
 /// </summary>
 public static class RedisKeys

@@ -5,7 +5,7 @@ namespace CredBroker.Redis;
 /// <summary>
 /// One prepared script per atomic decision, read from the embedded <c>Scripts/*.lua</c>.
 /// <see cref="LuaScript"/> sends EVALSHA and reloads the script after a Redis restart emptied its cache;
-/// parameters typed <see cref="RedisKey"/> go as KEYS, so the scripts run on Redis Cluster.
+/// parameters typed <see cref="RedisKey"/> go as KEYS, so Redis knows every key a script touches.
 /// </summary>
 internal static class RedisScripts
 {
@@ -50,8 +50,6 @@ internal static class RedisScripts
     public static LuaScript CreateApproval { get; } = Load("create-approval");
 
     public static LuaScript ChangeApproval { get; } = Load("change-approval");
-
-    public static LuaScript ReserveQuota { get; } = Load("reserve-quota");
 
     /// <param name="prelude">A shared fragment (local functions, no parameters) put before the script.</param>
     private static LuaScript Load(string name, string? prelude = null) =>

@@ -1,6 +1,8 @@
 using CredBroker.Core.Anomalies;
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Audit;
 using CredBroker.Core.DependencyInjection;
+using CredBroker.Core.Grants;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,9 +54,14 @@ public static class RedisStoreBuilderExtensions
         services.AddOptions<StoreOptions>().PostConfigure<IOptions<RedisStoreOptions>>((store, redisOptions) => store.GrantTimeout ??= redisOptions.Value.Timeout);
 
         // AddCredBroker registered the in-memory store with TryAdd; this choice overrides it.
+        // One registration per purpose, all served by the one Redis store.
         services.RemoveAll<IBrokerStore>();
+        services.RemoveAll<IApprovalStore>();
+        services.RemoveAll<IQuotaStore>();
         services.AddSingleton<RedisBrokerStore>();
         services.AddSingleton<IBrokerStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
+        services.AddSingleton<IApprovalStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
+        services.AddSingleton<IQuotaStore>(sp => sp.GetRequiredService<RedisBrokerStore>());
         services.RemoveAll<IRevocationLog>();
         services.AddSingleton<RedisRevocationLog>();
         services.AddSingleton<IRevocationLog>(sp => sp.GetRequiredService<RedisRevocationLog>());

@@ -1,3 +1,4 @@
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Testing.Redis;
 using CredBroker.Testing.Storage;
@@ -20,8 +21,15 @@ public sealed class RedisBrokerStoreContractTests : BrokerStoreContract
 
     // Each test gets its own key prefix: listings walk every live task under the prefix, and other
     // test projects leave theirs on the shared Redis.
-    protected override Task<IBrokerStore> CreateStoreAsync() =>
-        Task.FromResult<IBrokerStore>(RedisStores.Create(redis, keyPrefix: $"contract-{Guid.NewGuid():N}:"));
+    private string prefix = string.Empty;
+
+    protected override Task<IBrokerStore> CreateStoreAsync()
+    {
+        prefix = $"contract-{Guid.NewGuid():N}:";
+        return Task.FromResult<IBrokerStore>(RedisStores.Create(redis, keyPrefix: prefix));
+    }
+
+    protected override IRevocationLog RevocationsOfStore() => RedisStores.CreateRevocationLog(redis, prefix);
 
     protected override async Task PassAsync(DateTimeOffset instant)
     {

@@ -122,6 +122,10 @@ public sealed class AnomalyTests
 
         Assert.That(await AnomaliesAsync("grant-burst"), Is.Empty, "three grants are below the threshold");
         var taskId = BrokerFixture.NewTaskId();
+        // Opened first, so the task is known whether or not the refused grant ever touched it.
+        await broker.Tasks.OpenTaskAsync(
+            new OpenTaskRequest { TaskId = taskId, WorkloadId = coder, Purpose = "fix the build", Owner = "alice@example.org", Tools = { "repo.read" } },
+            broker.As(TestPolicy.Orchestrator));
         var denied = Assert.ThrowsAsync<RpcException>(async () => await GrantAsync(coder, taskId));
 
         Assert.That(denied!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));

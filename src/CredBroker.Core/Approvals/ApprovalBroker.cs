@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace CredBroker.Core.Approvals;
 
 /// <summary>People decide held requests: list them, approve or deny, with separation of duties (invariant 7).</summary>
-public sealed partial class ApprovalBroker(IBrokerStore store, ILogger<ApprovalBroker> logger, AuditLog audit)
+public sealed partial class ApprovalBroker(IApprovalStore store, ILogger<ApprovalBroker> logger, AuditLog audit)
 {
     public async Task<BrokerResult<ApprovalPage>> ListPendingAsync(int pageSize, string? pageToken, CancellationToken cancellationToken)
     {

@@ -1,28 +1,45 @@
 using System.Diagnostics;
-using CredBroker.Core.Anomalies;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
-using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Telemetry;
-using Microsoft.Extensions.Logging;
 
 namespace CredBroker.Core.Audit;
 
 /// <summary>
-/// Records each grant decision before it leaves the broker. An issued grant whose event no sink took
-/// is retracted (revoked in the log and the store) and answered UNAVAILABLE: no token without its
-/// audit record. Refusals are recorded too, their input cut to the field limits (<see cref="AuditBounds"/>);
-/// they stand whether or not the record was taken.
+/// The grant pipeline's last step: puts each decision on the record and counts it in the metrics,
+/// and changes nothing. Refusals are recorded with their input cut to the field limits
+/// (<see cref="AuditBounds"/>). Whether a decision that no sink took may still leave is the broker's
+/// one named step after this (<c>GrantBroker.FailClosedWhenUnrecordedAsync</c>), not this class's.
 /// </summary>
-public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevocationLog revocations, IBrokerStore store, RuleLifetime lifetime, ILogger<GrantAudit> logger, BrokerMetrics metrics, AnomalyResponder anomalies, RefusalSignals refusals)
+public sealed class GrantAudit(AuditLog log, IPolicySource policy, BrokerMetrics metrics)
 {
-    /// <param name="started">When the decision began (<see cref="Stopwatch.GetTimestamp"/>), for the latency histogram.</param>
-    public async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, long started, CancellationToken cancellationToken)
+    /// <summary>Records the decision; true when the record was taken (by every durable sink, when there is one).</summary>
+    public async Task<bool> RecordAsync(GrantRequest request, GrantOutcome outcome, CancellationToken cancellationToken)
     {
-        var final = await RecordAsync(request, outcome, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var entry = outcome switch
+        {
+            GrantOutcome.Issued { Grant: var grant } => Issued(grant),
+            GrantOutcome.Refused refused => AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refused.Refusal.Kind)) with
+            {
+                Reason = refused.Refusal.AuditDetail ?? refused.Refusal.Message,
+                GrantId = refused.GrantId ?? string.Empty,
+            }),
+            // A held request is on record before the agent learns its approval id.
+            GrantOutcome.Pending { Approval: var approval } => ApprovalAudit.Pending(approval),
+            _ => AuditBounds.Apply(Entry(request, "grant." + outcome.GetType().Name.ToLowerInvariant(), outcome.GetType().Name.ToLowerInvariant())),
+        };
+        return await log.TryAppendAsync(entry, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>Counts the answer in the metrics; <paramref name="started"/> is when the decision began (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public void Decided(GrantOutcome outcome, long started)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        switch (final)
+        switch (outcome)
         {
             case GrantOutcome.Issued issued:
                 metrics.Issued(issued.Grant);
@@ -32,65 +49,8 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                 metrics.GrantDecided("refused", DecisionOf(refused.Refusal.Kind), elapsed);
                 break;
             default:
-                metrics.GrantDecided(final.GetType().Name.ToLowerInvariant(), "approval_required", elapsed);
+                metrics.GrantDecided(outcome.GetType().Name.ToLowerInvariant(), "approval_required", elapsed);
                 break;
-        }
-
-        return final;
-    }
-
-    /// <summary>A refusal deliberately not put on record (an identity past its refusal limit): only counted in the metrics.</summary>
-    public GrantOutcome Unrecorded(GrantOutcome.Refused refused, long started)
-    {
-        ArgumentNullException.ThrowIfNull(refused);
-        metrics.GrantDecided("refused", DecisionOf(refused.Refusal.Kind), Stopwatch.GetElapsedTime(started));
-        return refused;
-    }
-
-    private async Task<GrantOutcome> RecordAsync(GrantRequest request, GrantOutcome outcome, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(outcome);
-        switch (outcome)
-        {
-            case GrantOutcome.Issued { Grant: var grant }:
-                var firings = await anomalies.ObserveAsync(new AnomalyObservation(AnomalySignal.GrantRate, grant.WorkloadId, grant.TaskId, grant.Tools, grant.GrantId, new Dictionary<string, string>()), cancellationToken).ConfigureAwait(false);
-                if (firings.Count > 0)
-                {
-                    // Whatever the action, this grant's token must not leave: the rule fired on it.
-                    await RetractAsync(grant, "anomaly: " + firings[0].Rule.Name, CancellationToken.None).ConfigureAwait(false);
-                    var denied = Refusal.Denied($"{firings[0].Reason}; {firings[0].Outcome}");
-                    await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(denied.Kind)) with { Reason = denied.Message, GrantId = grant.GrantId }), cancellationToken).ConfigureAwait(false);
-                    return new GrantOutcome.Refused(denied);
-                }
-
-                if (await log.TryAppendAsync(Issued(grant), cancellationToken).ConfigureAwait(false) is null)
-                {
-                    LogUnrecordedGrantRetracted(grant.GrantId, grant.TaskId);
-                    await RetractAsync(grant, "audit log unavailable", CancellationToken.None).ConfigureAwait(false);
-                    return new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; no token issued"));
-                }
-
-                return outcome;
-            case GrantOutcome.Refused { Refusal: var refusal }:
-                await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.AuditDetail ?? refusal.Message }), cancellationToken).ConfigureAwait(false);
-                if (IsOutOfScope(refusal))
-                {
-                    await refusals.ObserveAsync(request, refusal, cancellationToken).ConfigureAwait(false);
-                }
-
-                return outcome;
-            case GrantOutcome.Pending { Approval: var approval }:
-                // A held request is on record before the agent learns its approval id.
-                return await log.TryAppendAsync(ApprovalAudit.Pending(approval), cancellationToken).ConfigureAwait(false) is null
-                    ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
-                    : outcome;
-            default:
-                // Any other outcome is a decision that must be on record before it is answered.
-                var kind = outcome.GetType().Name.ToLowerInvariant();
-                return await log.TryAppendAsync(AuditBounds.Apply(Entry(request, "grant." + kind, kind)), cancellationToken).ConfigureAwait(false) is null
-                    ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
-                    : outcome;
         }
     }
 
@@ -105,22 +65,6 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
             Reason = reason,
         };
         await log.TryAppendAsync(entry, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Kills a grant whose token must not leave the broker: rule first, then the record (as GrantBroker revokes).</summary>
-    public async Task RetractAsync(GrantRecord grant, string reason, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(grant);
-        try
-        {
-            await revocations.AppendAsync(new RevocationDraft(RevocationKind.Grant, grant.GrantId, reason, LiftAfter: null, lifetime.AfterLift), cancellationToken).ConfigureAwait(false);
-            await store.RevokeGrantAsync(grant.GrantId, reason, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BrokerStoreUnavailableException e)
-        {
-            // The token itself never left this process, so nothing usable leaked; the record expires with it.
-            LogRetractFailed(e, grant.GrantId);
-        }
     }
 
     private AuditEntry Entry(GrantRequest request, string kind, string decision) => new(kind, decision)
@@ -149,11 +93,6 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         },
     };
 
-    /// <summary>Asking for what the workload may not have: a policy deny, a tool outside the envelope, an unknown tool.</summary>
-    private static bool IsOutOfScope(Refusal refusal) =>
-        refusal.Kind == RefusalKind.PermissionDenied
-        || (refusal.Kind == RefusalKind.InvalidArgument && refusal.Field is { } field && field.StartsWith("tools[", StringComparison.Ordinal));
-
     /// <summary>The refusal kind as the log names it, e.g. <c>permission_denied</c>.</summary>
     public static string DecisionOf(RefusalKind kind) => kind switch
     {
@@ -165,10 +104,4 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         RefusalKind.Unavailable => "unavailable",
         _ => kind.ToString().ToLowerInvariant(),
     };
-
-    [LoggerMessage(EventId = 7005, Level = LogLevel.Error, Message = "No audit sink took the record of grant {GrantId} (task {TaskId}); the grant is retracted and the request fails closed")]
-    private partial void LogUnrecordedGrantRetracted(string grantId, string taskId);
-
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Could not retract grant {GrantId} after its audit record failed; its token never left the broker")]
-    private partial void LogRetractFailed(Exception error, string grantId);
 }

@@ -38,8 +38,18 @@ public static class CredBrokerServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "CredBroker:Keys:KeyDirectory is required")
             .ValidateOnStart();
 
-        services.TryAddSingleton<IBrokerStore, InMemoryBrokerStore>();
-        services.TryAddSingleton<IRevocationLog, InMemoryRevocationLog>();
+        // One registration per purpose; the in-memory store serves grants and tasks, approvals and
+        // quotas, and checks the in-memory log's standing rules inside its insert. UseRedisStore replaces them all.
+        services.TryAddSingleton<InMemoryRevocationLog>();
+        services.TryAddSingleton<IRevocationLog>(sp => sp.GetRequiredService<InMemoryRevocationLog>());
+        services.TryAddSingleton(sp => new InMemoryBrokerStore(
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<StoreOptions>>(),
+            sp.GetRequiredService<IRevocationLog>() as InMemoryRevocationLog
+                ?? throw new InvalidOperationException("the in-memory store checks the standing rules of the in-memory revocation log; register another IRevocationLog only with a store of its own (UseRedisStore replaces both)")));
+        services.TryAddSingleton<IBrokerStore>(sp => sp.GetRequiredService<InMemoryBrokerStore>());
+        services.TryAddSingleton<Approvals.IApprovalStore>(sp => sp.GetRequiredService<InMemoryBrokerStore>());
+        services.TryAddSingleton<IQuotaStore>(sp => sp.GetRequiredService<InMemoryBrokerStore>());
         services.TryAddSingleton<RuleLifetime>();
         services.TryAddSingleton<IStoreSafety, UnwatchedStoreSafety>();
         services.TryAddSingleton<UnconfirmedRevocations>();
@@ -87,6 +97,11 @@ public static class CredBrokerServiceCollectionExtensions
         services.AddOptions<RefusalLimitOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefusalLimitOptions>, RefusalLimitOptionsValidator>());
         services.TryAddSingleton<RefusalLimiter>();
+        services.TryAddSingleton<GrantRevoker>();
+        services.TryAddSingleton<GrantAnomalyCheck>();
+        services.TryAddSingleton<GrantIssuance>();
+        services.TryAddSingleton<GrantApprovals>();
+        services.TryAddSingleton<GrantPipeline>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<Approvals.ApprovalBroker>();

@@ -23,6 +23,12 @@ public sealed record GrantDraft(
     /// </summary>
     public DateTimeOffset? WriteBy { get; init; }
 
+    /// <summary>
+    /// The workload's caps, checked and counted by the store in the same atomic step as the insert, so
+    /// a refused insert counts nothing and a counted grant is always stored. Null: no caps.
+    /// </summary>
+    public GrantQuota? Quota { get; init; }
+
     public GrantRecord Stamp(DateTimeOffset issuedAt)
     {
         // Whole seconds: JWT times are NumericDate seconds, and the record must agree with the token.

@@ -13,5 +13,9 @@ public abstract record GrantOutcome
     /// <summary>Policy holds the request for a person; the agent waits (AwaitApproval) or collects it later with the approval id.</summary>
     public sealed record Pending(Approvals.ApprovalRecord Approval) : GrantOutcome;
 
-    public sealed record Refused(Refusal Refusal) : GrantOutcome;
+    public sealed record Refused(Refusal Refusal) : GrantOutcome
+    {
+        /// <summary>The id the refused grant would have had, for its audit record, when it got that far (an anomaly pre-check); else null.</summary>
+        public string? GrantId { get; init; }
+    }
 }

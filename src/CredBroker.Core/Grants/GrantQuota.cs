@@ -21,7 +21,7 @@ public abstract record QuotaResult
     {
     }
 
-    /// <summary>The grant is counted; release it if it is then not issued.</summary>
+    /// <summary>The grant fits its caps (and, inserted, is counted).</summary>
     public sealed record Reserved : QuotaResult;
 
     /// <param name="RetryAfter">Until the oldest grant in the window leaves it.</param>
@@ -32,14 +32,13 @@ public abstract record QuotaResult
 }
 
 /// <summary>
-/// Counters behind <see cref="GrantQuota"/>. Each reservation is one atomic step in the store, so
-/// replicas sharing a store share the counts and cannot together exceed a cap.
+/// Frees a workload's place under its caps. Counting a grant is not here: the store counts it in the
+/// same atomic step that inserts it (<see cref="GrantDraft.Quota"/>, <c>IBrokerStore.InsertGrantAsync</c>),
+/// so no reservation ever has to be undone. What is left is the hand-back: a grant released or revoked
+/// before its expiry stops counting against the workload's live grants.
 /// </summary>
 public interface IQuotaStore
 {
-    /// <summary>Counts grant <paramref name="grantId"/> (alive for at most <paramref name="ttl"/>) against the workload's caps, or says why not.</summary>
-    ValueTask<QuotaResult> ReserveGrantAsync(string workloadId, string grantId, GrantQuota quota, TimeSpan ttl, CancellationToken cancellationToken);
-
     /// <summary>Stops counting a grant that was not issued or was handed back (its rate entry goes too when it was never issued).</summary>
     ValueTask ReleaseGrantAsync(string workloadId, string grantId, bool issued, CancellationToken cancellationToken);
 }

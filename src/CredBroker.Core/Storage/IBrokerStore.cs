@@ -5,18 +5,25 @@ using CredBroker.Core.Tasks;
 namespace CredBroker.Core.Storage;
 
 /// <summary>
-/// Everything the broker remembers. Each method is one atomic decision in the store, so
+/// Grants and tasks, as the store keeps them. Each method is one atomic decision in the store, so
 /// replicas sharing a store cannot race each other past an invariant. Any failure to reach
 /// the store throws <see cref="BrokerStoreUnavailableException"/>; callers fail closed.
+/// The store's other purposes have interfaces of their own, registered apart:
+/// <see cref="IApprovalStore"/>, <see cref="IQuotaStore"/>, <see cref="Revocation.IRevocationLog"/>,
+/// <c>IAuditSink</c> and <c>IIdentityReplayGuard</c>.
 /// </summary>
-public interface IBrokerStore : IApprovalStore, IQuotaStore
+public interface IBrokerStore
 {
     /// <summary>
-    /// Records a grant in one atomic step with every check on its task (invariants 1, 2 and 5):
-    /// refused when the task is revoked, belongs to another workload, is not opened while
+    /// Records a grant in one atomic step with every check that could refuse it, so a refusal writes
+    /// nothing and nothing has to be undone (invariants 1, 2, 4 and 5), in this order: a standing
+    /// kill switch, quarantine of the workload or revocation of one of its tools (<see cref="GrantInsertResult.RulesStand"/>;
+    /// a store without a revocation log skips this), the workload's caps (<see cref="GrantDraft.Quota"/>),
+    /// then the task: refused when it is revoked, belongs to another workload, is not opened while
     /// <paramref name="requireOpenTask"/>, or the grant falls outside an opened task's envelope or
     /// deadline. A task never used before is claimed for the draft's workload. The store stamps
-    /// <c>iat</c> from its own clock and cuts <c>exp</c> at the task's deadline.
+    /// <c>iat</c> from its own clock, cuts <c>exp</c> at the task's deadline, and counts the grant
+    /// against the caps.
     /// </summary>
     ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, bool requireOpenTask, CancellationToken cancellationToken);
 
@@ -86,6 +93,15 @@ public abstract record GrantInsertResult
 
     /// <summary>The store keeps its remaining room for revocations (<paramref name="Reason"/> names the limit); nothing was written.</summary>
     public sealed record StoreFull(string Reason) : GrantInsertResult;
+
+    /// <summary>
+    /// Kill switch, quarantine or tool revocation rules that still refuse new grants at the store's
+    /// <paramref name="Now"/>, in the order tools, workload, kill switch; nothing was written.
+    /// </summary>
+    public sealed record RulesStand(IReadOnlyList<Revocation.RevocationRule> Rules, DateTimeOffset Now) : GrantInsertResult;
+
+    /// <summary>The workload's caps refuse the grant (never <see cref="QuotaResult.Reserved"/>); nothing was written or counted.</summary>
+    public sealed record QuotaExceeded(QuotaResult Quota) : GrantInsertResult;
 }
 
 public abstract record TaskOpenResult

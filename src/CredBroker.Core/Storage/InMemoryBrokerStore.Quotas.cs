@@ -7,36 +7,37 @@ public sealed partial class InMemoryBrokerStore
 {
     private readonly ConcurrentDictionary<string, WorkloadCounters> counters = new(StringComparer.Ordinal);
 
-    public ValueTask<QuotaResult> ReserveGrantAsync(string workloadId, string grantId, GrantQuota quota, TimeSpan ttl, CancellationToken cancellationToken)
+    /// <summary>Why the caps refuse one more grant now, or null; the caller holds the counters' lock.</summary>
+    private static QuotaResult? QuotaRefusal(WorkloadCounters entry, GrantQuota quota, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(quota);
-        var entry = counters.GetOrAdd(workloadId, static _ => new WorkloadCounters());
-        lock (entry)
+        foreach (var (id, _) in entry.Live.Where(l => l.Value <= now).ToList())
         {
-            var now = time.GetUtcNow();
-            foreach (var (id, exp) in entry.Live.Where(l => l.Value <= now).ToList())
-            {
-                entry.Live.Remove(id);
-            }
-
-            if (quota.Rate is { } rate)
-            {
-                entry.Issued.RemoveAll(i => i.At <= now - rate.Window);
-                if (entry.Issued.Count >= rate.Count)
-                {
-                    return ValueTask.FromResult<QuotaResult>(new QuotaResult.RateLimited(rate.Count, rate.Window, entry.Issued[0].At + rate.Window - now));
-                }
-            }
-
-            if (quota.MaxLiveGrants is { } max && entry.Live.Count >= max)
-            {
-                return ValueTask.FromResult<QuotaResult>(new QuotaResult.TooManyLive(entry.Live.Count, entry.Live.Values.Min() - now));
-            }
-
-            entry.Issued.Add((now, grantId));
-            entry.Live[grantId] = now + ttl;
-            return ValueTask.FromResult<QuotaResult>(new QuotaResult.Reserved());
+            entry.Live.Remove(id);
         }
+
+        if (quota.Rate is { } rate)
+        {
+            entry.Issued.RemoveAll(i => i.At <= now - rate.Window);
+            if (entry.Issued.Count >= rate.Count)
+            {
+                return new QuotaResult.RateLimited(rate.Count, rate.Window, entry.Issued[0].At + rate.Window - now);
+            }
+        }
+
+        return quota.MaxLiveGrants is { } max && entry.Live.Count >= max
+            ? new QuotaResult.TooManyLive(entry.Live.Count, entry.Live.Values.Min() - now)
+            : null;
+    }
+
+    /// <summary>Counts an inserted grant against the caps; the caller holds the counters' lock.</summary>
+    private static void Count(WorkloadCounters entry, GrantQuota quota, GrantRecord grant, DateTimeOffset now)
+    {
+        if (quota.Rate is not null)
+        {
+            entry.Issued.Add((now, grant.GrantId));
+        }
+
+        entry.Live[grant.GrantId] = grant.ExpiresAt;
     }
 
     public ValueTask ReleaseGrantAsync(string workloadId, string grantId, bool issued, CancellationToken cancellationToken)

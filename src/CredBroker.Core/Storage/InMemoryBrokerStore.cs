@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Tasks;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace CredBroker.Core.Storage;
 /// The embedded store for a one-process broker. A lock per task makes check-and-insert atomic
 /// against revocation (invariant 2); expired records are swept on a timer.
 /// </summary>
-public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
+public sealed partial class InMemoryBrokerStore : IBrokerStore, IApprovalStore, IQuotaStore, IDisposable
 {
     /// <summary>An expired grant is dead weight: under load, a minute of them was most of the broker's heap.</summary>
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
@@ -23,78 +24,22 @@ public sealed partial class InMemoryBrokerStore : IBrokerStore, IDisposable
     /// <summary>Grant records held (live, or expired and not swept yet): what <see cref="StoreOptions.MemoryMaxLiveGrants"/> bounds.</summary>
     private long held;
 
+    /// <summary>The log whose standing rules refuse an insert; null: none are checked (a store tested alone).</summary>
+    private readonly InMemoryRevocationLog? revocations;
+
     public InMemoryBrokerStore(TimeProvider time, IOptions<StoreOptions> options)
+        : this(time, options, revocations: null)
+    {
+    }
+
+    /// <param name="revocations">The log of this process, so its standing rules are checked in the insert's own step.</param>
+    public InMemoryBrokerStore(TimeProvider time, IOptions<StoreOptions> options, InMemoryRevocationLog? revocations)
     {
         ArgumentNullException.ThrowIfNull(options);
+        this.revocations = revocations;
         this.time = time;
         this.options = options.Value;
         sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
-    }
-
-    public ValueTask<GrantInsertResult> InsertGrantAsync(GrantDraft draft, bool requireOpenTask, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(draft);
-        return ValueTask.FromResult(WithTask(draft.TaskId, entry =>
-        {
-            var now = time.GetUtcNow();
-            if (entry.RevokedAt is { } revokedAt)
-            {
-                return (GrantInsertResult)new GrantInsertResult.TaskRevoked(revokedAt);
-            }
-
-            if (entry.Record is not { } task)
-            {
-                if (requireOpenTask)
-                {
-                    return new GrantInsertResult.TaskNotOpened();
-                }
-
-                // First use claims the task for this workload.
-                task = entry.Record = new TaskRecord(draft.TaskId, draft.WorkloadId, draft.Owner, draft.Purpose, [], Opened: false, now, Deadline: null);
-            }
-
-            if (TaskFence.Check(task, draft, now) is { } refused)
-            {
-                return refused;
-            }
-
-            if (draft.WriteBy is { } writeBy && now > writeBy)
-            {
-                return new GrantInsertResult.TooLate();
-            }
-
-            // The same kind of bound as Redis's memory watermark: a flood of agents cannot exhaust the heap.
-            if (Interlocked.Read(ref held) >= options.MemoryMaxLiveGrants)
-            {
-                return new GrantInsertResult.StoreFull($"the in-memory store holds {options.MemoryMaxLiveGrants} grants, its limit CredBroker:Storage:MemoryMaxLiveGrants");
-            }
-
-            var grant = (Shared(entry, task, draft) with { NotAfter = task.Deadline }).Stamp(now);
-            entry.Grants[grant.GrantId] = new GrantEntry(grant);
-            Interlocked.Increment(ref held);
-            entry.KeepUntil(grant.ExpiresAt + options.RevokedTaskRetention);
-            taskByGrant[grant.GrantId] = grant.TaskId;
-            return new GrantInsertResult.Inserted(grant);
-        }));
-    }
-
-    /// <summary>
-    /// The draft holding the task's own strings where its values are equal (the fence has checked the
-    /// workload), and the task's previous tool list when it names the same tools. Under load the live
-    /// grants are most of this store's heap, and a request's fresh copies of these were most of a grant.
-    /// </summary>
-    private static GrantDraft Shared(TaskEntry entry, TaskRecord task, GrantDraft draft)
-    {
-        var tools = entry.LastTools is { } last && last.SequenceEqual(draft.Tools, StringComparer.Ordinal) ? last : draft.Tools;
-        entry.LastTools = tools;
-        return draft with
-        {
-            TaskId = task.TaskId,
-            WorkloadId = string.Equals(draft.WorkloadId, task.WorkloadId, StringComparison.Ordinal) ? task.WorkloadId : draft.WorkloadId,
-            Owner = string.Equals(draft.Owner, task.Owner, StringComparison.Ordinal) ? task.Owner : draft.Owner,
-            Purpose = string.Equals(draft.Purpose, task.Purpose, StringComparison.Ordinal) ? task.Purpose : draft.Purpose,
-            Tools = tools,
-        };
     }
 
     public ValueTask DiscardGrantAsync(string taskId, string grantId, string workloadId, CancellationToken cancellationToken)

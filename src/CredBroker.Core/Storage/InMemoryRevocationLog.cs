@@ -59,6 +59,26 @@ public sealed class InMemoryRevocationLog(TimeProvider time) : IRevocationLog
         }
     }
 
+    /// <summary>
+    /// The standing rules that still refuse a grant of <paramref name="tools"/> to <paramref name="workloadId"/>
+    /// at <paramref name="now"/>, tools first, then the workload, then the kill switch; read by the in-memory
+    /// store inside its insert, so rule and insert are one step.
+    /// </summary>
+    public IReadOnlyList<RevocationRule> StandingAt(string workloadId, IReadOnlyList<string> tools, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        lock (gate)
+        {
+            if (standing.Count == 0)
+            {
+                return [];
+            }
+
+            var keys = tools.Select(t => $"{RevocationKind.Tool}:{t}").Append($"{RevocationKind.Workload}:{workloadId}").Append($"{RevocationKind.All}:");
+            return keys.Select(k => standing.GetValueOrDefault(k)).OfType<RevocationRule>().Where(r => r.StandsAt(now)).ToList();
+        }
+    }
+
     public ValueTask<RevocationPage> ReadAfterAsync(string? cursor, int max, CancellationToken cancellationToken)
     {
         _ = Cursors.TryParse(cursor, out var position);

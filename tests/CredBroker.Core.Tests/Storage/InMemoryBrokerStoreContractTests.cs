@@ -1,3 +1,4 @@
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Testing.Storage;
 using Microsoft.Extensions.Options;
@@ -11,13 +12,17 @@ namespace CredBroker.Core.Tests.Storage;
 public sealed class InMemoryBrokerStoreContractTests : BrokerStoreContract
 {
     private FakeTimeProvider time = null!;
+    private InMemoryRevocationLog revocations = null!;
 
     protected override Task<IBrokerStore> CreateStoreAsync()
     {
         // Off a whole second, so whole-second stamping is actually exercised.
         time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 2, 11, 417, TimeSpan.Zero));
-        return Task.FromResult<IBrokerStore>(new InMemoryBrokerStore(time, Options.Create(new StoreOptions())));
+        revocations = new InMemoryRevocationLog(time);
+        return Task.FromResult<IBrokerStore>(new InMemoryBrokerStore(time, Options.Create(new StoreOptions()), revocations));
     }
+
+    protected override IRevocationLog RevocationsOfStore() => revocations;
 
     protected override Task PassAsync(DateTimeOffset instant)
     {

@@ -17,8 +17,8 @@ public abstract partial class BrokerStoreContract
         var draft = ApprovalDraftFor(NewTaskId());
         var before = await Store.GetTimeAsync(default);
 
-        var created = await Store.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
-        var read = await Store.GetApprovalAsync(draft.ApprovalId, default);
+        var created = await Approvals.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
+        var read = await Approvals.GetApprovalAsync(draft.ApprovalId, default);
 
         Assert.That(read, Is.Not.Null);
         Assert.That(read!.State, Is.EqualTo(ApprovalState.Pending));
@@ -27,20 +27,20 @@ public abstract partial class BrokerStoreContract
         Assert.That(read.Context, Is.EquivalentTo(draft.Context));
         Assert.That(read.RequestedAt, Is.EqualTo(created.RequestedAt).And.InRange(before.AddMilliseconds(-1), before.AddSeconds(5)));
         Assert.That(read.ExpiresAt - read.RequestedAt, Is.EqualTo(TimeSpan.FromMinutes(15)));
-        Assert.That(await Store.GetApprovalAsync(ApprovalDraft.NewId(), default), Is.Null);
+        Assert.That(await Approvals.GetApprovalAsync(ApprovalDraft.NewId(), default), Is.Null);
     }
 
     [Test]
     public async Task An_approval_is_decided_once_and_collected_once()
     {
         var draft = ApprovalDraftFor(NewTaskId());
-        await Store.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
+        await Approvals.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
 
-        var early = await Store.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
-        var approved = await Store.DecideApprovalAsync(draft.ApprovalId, approve: true, "spiffe://example.org/approver", "ok for tonight", default);
-        var redecided = await Store.DecideApprovalAsync(draft.ApprovalId, approve: false, "spiffe://example.org/other", null, default);
-        var collected = await Store.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
-        var again = await Store.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
+        var early = await Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
+        var approved = await Approvals.DecideApprovalAsync(draft.ApprovalId, approve: true, "spiffe://example.org/approver", "ok for tonight", default);
+        var redecided = await Approvals.DecideApprovalAsync(draft.ApprovalId, approve: false, "spiffe://example.org/other", null, default);
+        var collected = await Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
+        var again = await Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
 
         Assert.That(early.Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongState), "pending cannot be collected");
         Assert.That(approved.Outcome, Is.EqualTo(ApprovalChangeOutcome.Changed));
@@ -56,10 +56,10 @@ public abstract partial class BrokerStoreContract
     public async Task Racing_collections_yield_one_winner()
     {
         var draft = ApprovalDraftFor(NewTaskId());
-        await Store.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
-        await Store.DecideApprovalAsync(draft.ApprovalId, approve: true, "spiffe://example.org/approver", null, default);
+        await Approvals.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
+        await Approvals.DecideApprovalAsync(draft.ApprovalId, approve: true, "spiffe://example.org/approver", null, default);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Store.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default).AsTask()));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default).AsTask()));
 
         Assert.That(outcomes.Count(o => o.Outcome == ApprovalChangeOutcome.Changed), Is.EqualTo(1));
     }
@@ -68,12 +68,12 @@ public abstract partial class BrokerStoreContract
     public async Task Only_the_requesting_workload_and_task_collect()
     {
         var draft = ApprovalDraftFor(NewTaskId());
-        await Store.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
-        await Store.DecideApprovalAsync(draft.ApprovalId, approve: true, "spiffe://example.org/approver", null, default);
+        await Approvals.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
+        await Approvals.DecideApprovalAsync(draft.ApprovalId, approve: true, "spiffe://example.org/approver", null, default);
 
-        var otherWorkload = await Store.CollectApprovalAsync(draft.ApprovalId, "spiffe://example.org/agent/other", draft.TaskId, default);
-        var otherTask = await Store.CollectApprovalAsync(draft.ApprovalId, Requester, NewTaskId(), default);
-        var requester = await Store.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
+        var otherWorkload = await Approvals.CollectApprovalAsync(draft.ApprovalId, "spiffe://example.org/agent/other", draft.TaskId, default);
+        var otherTask = await Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, NewTaskId(), default);
+        var requester = await Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
 
         Assert.That(otherWorkload.Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongRequester));
         Assert.That(otherTask.Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongRequester));
@@ -84,10 +84,10 @@ public abstract partial class BrokerStoreContract
     public async Task A_denied_approval_is_not_collected()
     {
         var draft = ApprovalDraftFor(NewTaskId());
-        await Store.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
+        await Approvals.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
 
-        var denied = await Store.DecideApprovalAsync(draft.ApprovalId, approve: false, "spiffe://example.org/approver", "not at night", default);
-        var collected = await Store.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
+        var denied = await Approvals.DecideApprovalAsync(draft.ApprovalId, approve: false, "spiffe://example.org/approver", "not at night", default);
+        var collected = await Approvals.CollectApprovalAsync(draft.ApprovalId, Requester, draft.TaskId, default);
 
         Assert.That(denied.Record!.State, Is.EqualTo(ApprovalState.Denied));
         Assert.That(collected.Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongState));
@@ -99,16 +99,16 @@ public abstract partial class BrokerStoreContract
     {
         var pending = ApprovalDraftFor(NewTaskId());
         var approved = ApprovalDraftFor(NewTaskId());
-        var created = await Store.CreateApprovalAsync(pending, TimeSpan.FromSeconds(1), default);
-        await Store.CreateApprovalAsync(approved, TimeSpan.FromSeconds(1), default);
-        await Store.DecideApprovalAsync(approved.ApprovalId, approve: true, "spiffe://example.org/approver", null, default);
+        var created = await Approvals.CreateApprovalAsync(pending, TimeSpan.FromSeconds(1), default);
+        await Approvals.CreateApprovalAsync(approved, TimeSpan.FromSeconds(1), default);
+        await Approvals.DecideApprovalAsync(approved.ApprovalId, approve: true, "spiffe://example.org/approver", null, default);
 
         await PassAsync(created.ExpiresAt.AddMilliseconds(50));
 
-        Assert.That((await Store.GetApprovalAsync(pending.ApprovalId, default))!.State, Is.EqualTo(ApprovalState.Expired));
-        Assert.That((await Store.DecideApprovalAsync(pending.ApprovalId, approve: true, "spiffe://example.org/approver", null, default)).Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongState));
-        Assert.That((await Store.CollectApprovalAsync(approved.ApprovalId, Requester, approved.TaskId, default)).Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongState));
-        var listed = await Store.ListPendingApprovalsAsync(500, null, default);
+        Assert.That((await Approvals.GetApprovalAsync(pending.ApprovalId, default))!.State, Is.EqualTo(ApprovalState.Expired));
+        Assert.That((await Approvals.DecideApprovalAsync(pending.ApprovalId, approve: true, "spiffe://example.org/approver", null, default)).Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongState));
+        Assert.That((await Approvals.CollectApprovalAsync(approved.ApprovalId, Requester, approved.TaskId, default)).Outcome, Is.EqualTo(ApprovalChangeOutcome.WrongState));
+        var listed = await Approvals.ListPendingApprovalsAsync(500, null, default);
         Assert.That(listed.Approvals.Select(a => a.ApprovalId), Does.Not.Contain(pending.ApprovalId));
     }
 
@@ -118,16 +118,16 @@ public abstract partial class BrokerStoreContract
         var drafts = Enumerable.Range(0, 4).Select(_ => ApprovalDraftFor(NewTaskId())).ToList();
         foreach (var draft in drafts)
         {
-            await Store.CreateApprovalAsync(draft, TimeSpan.FromDays(2), default);
+            await Approvals.CreateApprovalAsync(draft, TimeSpan.FromDays(2), default);
         }
 
-        await Store.DecideApprovalAsync(drafts[0].ApprovalId, approve: false, "spiffe://example.org/approver", null, default);
+        await Approvals.DecideApprovalAsync(drafts[0].ApprovalId, approve: false, "spiffe://example.org/approver", null, default);
 
         var seen = new List<string>();
         Core.Grants.PageCursor? cursor = null;
         for (var pages = 0; pages < 50; pages++)
         {
-            var page = await Store.ListPendingApprovalsAsync(2, cursor, default);
+            var page = await Approvals.ListPendingApprovalsAsync(2, cursor, default);
             seen.AddRange(page.Approvals.Select(a => a.ApprovalId));
             if (page.NextPageToken is null)
             {

@@ -1,4 +1,6 @@
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Grants;
+using CredBroker.Core.Revocation;
 using CredBroker.Core.Storage;
 using CredBroker.Core.Tasks;
 using NUnit.Framework;
@@ -15,8 +17,17 @@ public abstract partial class BrokerStoreContract
 
     protected IBrokerStore Store { get; private set; } = null!;
 
+    /// <summary>The same store as an approval store (its interface of that purpose).</summary>
+    protected IApprovalStore Approvals => (IApprovalStore)Store;
+
+    /// <summary>The same store as a quota store (its interface of that purpose).</summary>
+    protected IQuotaStore Quotas => (IQuotaStore)Store;
+
     /// <summary>A store to test; disposed after the test if it is disposable.</summary>
     protected abstract Task<IBrokerStore> CreateStoreAsync();
+
+    /// <summary>The revocation log whose standing rules <see cref="Store"/> checks inside its insert (same process, same Redis and prefix).</summary>
+    protected abstract IRevocationLog RevocationsOfStore();
 
     /// <summary>Returns once the store's clock is past <paramref name="instant"/> (fake time, or real waiting).</summary>
     protected abstract Task PassAsync(DateTimeOffset instant);
