@@ -113,6 +113,7 @@ public sealed class PolicyReloadTests
         await using var broker = await BrokerFixture.StartAsync(policy: Before, settings: FastCheck);
         var path = Path.Combine(broker.Directory, "policy.yaml");
         var feed = broker.Services.GetRequiredService<AuditFeed>();
+        broker.Logs.ExpectErrors(e => e.Contains("was refused; the previous policy stays in force", StringComparison.Ordinal));
 
         async Task<List<AuditRecord>> PolicyEventsAsync()
         {

@@ -23,6 +23,7 @@ public sealed class RedisOutageLogTests
     {
         await using var redis = await RedisServer.StartNewAsync();
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint);
+        broker.Logs.ExpectErrorsFrom("StackExchange.Redis");
         await broker.Grants.RequestGrantAsync(Request(), broker.As(TestPolicy.Support));
         var before = broker.Logs.Entries.Count;
 

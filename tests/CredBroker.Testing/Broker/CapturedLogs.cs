@@ -37,6 +37,10 @@ public sealed class CapturedLogs : ILoggerProvider
     /// </summary>
     public void ExpectErrors(Func<string, bool>? isExpected = null) => expected.Enqueue(isExpected ?? (_ => true));
 
+    /// <summary>The opt-out for the errors of whole log categories (e.g. <c>StackExchange.Redis</c> while a test stops Redis).</summary>
+    public void ExpectErrorsFrom(params string[] categories) =>
+        ExpectErrors(e => categories.Any(c => e.StartsWith(c, StringComparison.Ordinal)));
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     /// <summary>Forgets the lines kept so far (for assertions on what follows); errors among them are still checked.</summary>
