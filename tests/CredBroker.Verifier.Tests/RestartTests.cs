@@ -102,6 +102,8 @@ public sealed class RestartTests
     {
         await using var redis = await RedisServer.StartNewAsync();
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint);
+        // Only the Redis client reports the kill as an error.
+        broker.Logs.ExpectErrorsFrom("StackExchange.Redis");
         var (revoked, live) = await RevokeOneOfEachAsync(broker);
         var last = await broker.GrantAsync();
         await broker.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = last.GrantId }, broker.As(TestPolicy.Operator));
@@ -141,6 +143,8 @@ public sealed class RestartTests
     {
         await using var redis = await RedisServer.StartNewAsync();
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint);
+        // The broker reports the wiped dataset as the error it is.
+        broker.Logs.ExpectErrorsFrom("CredBroker.Redis.RedisStoreWarmUp: Redis lost data", "StackExchange.Redis");
         await using var verifier = await VerifierHarness.StartAsync(broker);
         var tokens = new[] { await broker.GrantAsync(), await broker.GrantAsync(tool: "tickets.write"), await broker.GrantAsync(workload: TestPolicy.Coder) };
         foreach (var grant in tokens)
