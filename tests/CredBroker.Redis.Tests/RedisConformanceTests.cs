@@ -77,3 +77,34 @@ public sealed class RedisAuditSinkContractTests : AuditSinkContract
     protected override Task<IAuditSink> CreateSinkAsync() =>
         Task.FromResult<IAuditSink>(new RedisAuditSink(redis, Options.Create(new RedisStoreOptions { KeyPrefix = SharedConnection.NewPrefix("audit") }), Options.Create(new AuditOptions()), NullLogger<RedisAuditSink>.Instance));
 }
+
+/// <summary>The approval store contract on the Redis store; expiry uses real time, so that test waits about a second.</summary>
+[TestFixture]
+public sealed class RedisApprovalStoreContractTests : ApprovalStoreContract
+{
+    private IConnectionMultiplexer redis = null!;
+    private RedisBrokerStore store = null!;
+
+    [OneTimeSetUp]
+    public async Task Connect() => redis = await SharedConnection.OpenAsync();
+
+    [OneTimeTearDown]
+    public async Task Disconnect() => await redis.DisposeAsync();
+
+    // Each test gets its own key prefix: the pending listing walks every approval under it.
+    protected override Task<Core.Approvals.IApprovalStore> CreateStoreAsync()
+    {
+        store = RedisStores.Create(redis, keyPrefix: SharedConnection.NewPrefix("approvals"));
+        return Task.FromResult<Core.Approvals.IApprovalStore>(store);
+    }
+
+    protected override async Task<DateTimeOffset> NowAsync() => await store.GetTimeAsync(default);
+
+    protected override async Task PassAsync(DateTimeOffset instant)
+    {
+        while (await store.GetTimeAsync(default) <= instant)
+        {
+            await Task.Delay(50);
+        }
+    }
+}

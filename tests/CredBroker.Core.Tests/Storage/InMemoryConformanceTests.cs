@@ -68,3 +68,28 @@ public sealed class JsonLinesAuditSinkContractTests : AuditSinkContract
     [TearDown]
     public void DeleteFile() => Directory.Delete(directory, recursive: true);
 }
+
+/// <summary>The approval store contract on the in-memory store, with a fake clock so expiry costs no waiting.</summary>
+[TestFixture]
+public sealed class InMemoryApprovalStoreContractTests : ApprovalStoreContract
+{
+    private FakeTimeProvider time = null!;
+
+    protected override Task<Approvals.IApprovalStore> CreateStoreAsync()
+    {
+        time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 2, 11, 417, TimeSpan.Zero));
+        return Task.FromResult<Approvals.IApprovalStore>(new InMemoryBrokerStore(time, Options.Create(new StoreOptions())));
+    }
+
+    protected override Task<DateTimeOffset> NowAsync() => Task.FromResult(time.GetUtcNow());
+
+    protected override Task PassAsync(DateTimeOffset instant)
+    {
+        if (instant >= time.GetUtcNow())
+        {
+            time.Advance(instant - time.GetUtcNow() + TimeSpan.FromMilliseconds(1));
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -3,10 +3,43 @@ using NUnit.Framework;
 
 namespace CredBroker.Testing.Storage;
 
-/// <summary>Approvals: decided once, collected once, only by their requester, and they expire by the store's clock.</summary>
-public abstract partial class BrokerStoreContract
+/// <summary>
+/// What every <see cref="IApprovalStore"/> must do (its XML doc): approvals are decided once, collected once, only by
+/// their requester, and they expire by the store's clock. Subclassed once per store (in-memory, Redis).
+/// </summary>
+public abstract class ApprovalStoreContract
 {
     private const string Requester = "spiffe://example.org/agent/triage";
+
+    protected IApprovalStore Store { get; private set; } = null!;
+
+    /// <summary>A store to test; disposed after the test if it is disposable.</summary>
+    protected abstract Task<IApprovalStore> CreateStoreAsync();
+
+    /// <summary>The store's clock, the one approvals expire by.</summary>
+    protected abstract Task<DateTimeOffset> NowAsync();
+
+    /// <summary>Returns once the store's clock is past <paramref name="instant"/> (fake time, or real waiting).</summary>
+    protected abstract Task PassAsync(DateTimeOffset instant);
+
+    [SetUp]
+    public async Task CreateStore() => Store = await CreateStoreAsync();
+
+    [TearDown]
+    public async Task DisposeStore()
+    {
+        switch (Store)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    private static string NewTaskId() => "task-" + Guid.NewGuid().ToString("N");
 
     private static ApprovalDraft ApprovalDraftFor(string taskId, string workloadId = Requester) =>
         new(workloadId, "team-data", taskId, "nightly export", ["db.read", "db.drop"], new Dictionary<string, string> { ["environment"] = "prod" }, TimeSpan.FromMinutes(4), "db.drop", "tool 'db.drop' (risk critical) requires approval");
@@ -15,7 +48,7 @@ public abstract partial class BrokerStoreContract
     public async Task A_held_request_reads_back_pending_with_every_field()
     {
         var draft = ApprovalDraftFor(NewTaskId());
-        var before = await Store.GetTimeAsync(default);
+        var before = await NowAsync();
 
         var created = await Store.CreateApprovalAsync(draft, TimeSpan.FromMinutes(15), default);
         var read = await Store.GetApprovalAsync(draft.ApprovalId, default);
