@@ -6,7 +6,11 @@ namespace CredBroker.Core.Identity;
 /// Refuses an issuer configuration that would weaken authentication, naming the setting at fault.
 /// Every problem is reported at once so an operator fixes the file in one pass.
 /// </summary>
-public sealed class IdentityOptionsValidator(IOptions<BrokerOptions> broker) : IValidateOptions<IdentityOptions>
+/// <param name="withoutIssuers">
+/// Asked when no issuer is configured: the problem to report when callers would then have no way in (the host
+/// knows the others: client certificates, dev identities), or null when they have one. Default: none asked.
+/// </param>
+public sealed class IdentityOptionsValidator(IOptions<BrokerOptions> broker, Func<string?>? withoutIssuers = null) : IValidateOptions<IdentityOptions>
 {
     public ValidateOptionsResult Validate(string? name, IdentityOptions options)
     {
@@ -16,6 +20,11 @@ public sealed class IdentityOptionsValidator(IOptions<BrokerOptions> broker) : I
         for (var i = 0; i < options.Issuers.Count; i++)
         {
             Check(options.Issuers[i], $"{IdentityOptions.Section}:Issuers:{i}", names, problems);
+        }
+
+        if (options.Issuers.Count == 0 && withoutIssuers?.Invoke() is { } noWayIn)
+        {
+            problems.Add(noWayIn);
         }
 
         if (options.MaxTokenLifetime < TimeSpan.FromMinutes(1) || options.MaxTokenLifetime > TimeSpan.FromDays(30))

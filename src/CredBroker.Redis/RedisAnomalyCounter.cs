@@ -23,11 +23,8 @@ public sealed partial class RedisAnomalyCounter(IConnectionMultiplexer redis, IO
                 windowMs = ((long)window.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 member = Guid.NewGuid().ToString("N"),
             }),
-            e => LogUnavailable(e, key),
+            e => RedisLog.RedisAnomalyCounterUnavailable(logger, e, key),
             cancellationToken).ConfigureAwait(false);
         return (long)reply;
     }
-
-    [LoggerMessage(EventId = 9112, Level = LogLevel.Warning, Message = "Redis unavailable while counting anomaly events for {Key}")]
-    private partial void LogUnavailable(Exception error, string key);
 }

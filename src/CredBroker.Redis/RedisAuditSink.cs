@@ -120,8 +120,5 @@ public sealed partial class RedisAuditSink : IAuditSink, IAuditReader
         cursor.Split('-') is [var ms, var n] && ms.Length is > 0 and <= 20 && n.Length is > 0 and <= 20 && ms.All(char.IsAsciiDigit) && n.All(char.IsAsciiDigit);
 
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
-        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
-
-    [LoggerMessage(EventId = 9111, Level = LogLevel.Debug, Message = "Redis audit log unavailable during {Operation}")]
-    private partial void LogUnavailable(Exception error, string operation);
+        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => RedisLog.RedisAuditSinkUnavailable(logger, e, operation), cancellationToken);
 }

@@ -11,7 +11,7 @@ public sealed partial class RedisBrokerStore
     /// <see cref="BrokerStoreUnavailableException"/>, so callers fail closed (invariant 1).
     /// </summary>
     private Task<T> RunAsync<T>(string operation, string subject, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
-        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation, subject), cancellationToken);
+        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => RedisLog.RedisBrokerStoreUnavailable(logger, e, operation, subject), cancellationToken);
 
     /// <summary>Best-effort housekeeping whose loss is safe; never fails the caller.</summary>
     private void Forget(Func<IDatabase, Task> housekeeping)
@@ -19,33 +19,22 @@ public sealed partial class RedisBrokerStore
         try
         {
             _ = housekeeping(redis.GetDatabase()).ContinueWith(
-                t => LogHousekeepingSkipped(t.Exception!),
+                t => RedisLog.RedisBrokerStoreHousekeepingSkipped(logger, t.Exception!),
                 CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
         catch (Exception e) when (RedisFailClosed.IsUnavailable(e))
         {
-            LogHousekeepingSkipped(e);
+            RedisLog.RedisBrokerStoreHousekeepingSkipped(logger, e);
         }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
-        LogConnectionFailed(e.Exception, e.EndPoint, e.FailureType);
+        RedisLog.RedisBrokerStoreConnectionFailed(logger, e.Exception, e.EndPoint, e.FailureType);
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
-        LogConnectionRestored(e.EndPoint);
-
-    [LoggerMessage(EventId = 9101, Level = LogLevel.Debug, Message = "Redis store unavailable during {Operation} ({Subject}); failing closed")]
-    private partial void LogUnavailable(Exception error, string operation, string subject);
+        RedisLog.RedisBrokerStoreConnectionRestored(logger, e.EndPoint);
 
     // Debug, as the restore below: once per connection and reconnect attempt; RedisOutages logs the outage once.
-    [LoggerMessage(EventId = 9102, Level = LogLevel.Debug, Message = "Redis connection to {Endpoint} failed ({FailureType}); grants and revocations fail closed until it is back")]
-    private partial void LogConnectionFailed(Exception? error, System.Net.EndPoint? endpoint, ConnectionFailureType failureType);
-
-    [LoggerMessage(EventId = 9103, Level = LogLevel.Debug, Message = "Redis connection to {Endpoint} restored")]
-    private partial void LogConnectionRestored(System.Net.EndPoint? endpoint);
-
-    [LoggerMessage(EventId = 9104, Level = LogLevel.Debug, Message = "Redis housekeeping skipped; the entry expires by itself")]
-    private partial void LogHousekeepingSkipped(Exception error);
 }

@@ -87,7 +87,7 @@ public sealed partial class RedisPersistenceGuard : IStoreSafety, IDisposable
         if (reading.Problems.Count > 0 && !options.AcceptDataLossRisk)
         {
             var summary = string.Join("; ", reading.Problems);
-            LogUnsafe(summary);
+            RedisLog.RedisPersistenceGuardUnsafe(logger, summary);
             throw new Core.BrokerConfigurationException(
                 $"Redis could lose an acknowledged revocation: {summary}. Configure it with appendonly yes, appendfsync always, " +
                 "maxmemory-policy noeviction, or set CredBroker:RedisAcceptDataLossRisk=true to run anyway");
@@ -185,7 +185,7 @@ public sealed partial class RedisPersistenceGuard : IStoreSafety, IDisposable
             {
                 riskLogged = true;
                 var accepted = string.Join("; ", reading.Problems);
-                LogRiskAccepted(accepted);
+                RedisLog.RedisPersistenceGuardRiskAccepted(logger, accepted);
             }
         }
 
@@ -224,13 +224,13 @@ public sealed partial class RedisPersistenceGuard : IStoreSafety, IDisposable
         switch (next.Kind)
         {
             case StoreConditionKind.Unsafe:
-                LogDrifted(next.Detail);
+                RedisLog.RedisPersistenceGuardDrifted(logger, next.Detail);
                 break;
             case StoreConditionKind.NearlyFull:
-                LogNearlyFull(next.Detail);
+                RedisLog.RedisPersistenceGuardNearlyFull(logger, next.Detail);
                 break;
             default:
-                LogSafe(previous.Kind);
+                RedisLog.RedisPersistenceGuardSafe(logger, previous.Kind);
                 break;
         }
     }
@@ -242,19 +242,4 @@ public sealed partial class RedisPersistenceGuard : IStoreSafety, IDisposable
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => due.Release();
-
-    [LoggerMessage(EventId = 9110, Level = LogLevel.Critical, Message = "Refusing Redis that can lose revocations: {Problems}")]
-    private partial void LogUnsafe(string problems);
-
-    [LoggerMessage(EventId = 9113, Level = LogLevel.Critical, Message = "RUNNING WITH DATA LOSS RISK ACCEPTED: a Redis crash may forget revocations. Unsafe: {Problems}")]
-    private partial void LogRiskAccepted(string problems);
-
-    [LoggerMessage(EventId = 9120, Level = LogLevel.Critical, Message = "{Detail}. Grants are refused until it is fixed; revocations go on, flagged as not confirmed durable")]
-    private partial void LogDrifted(string detail);
-
-    [LoggerMessage(EventId = 9121, Level = LogLevel.Critical, Message = "{Detail}. New grants are refused; the remaining room is kept for revocations, the kill switch, approval decisions and audit")]
-    private partial void LogNearlyFull(string detail);
-
-    [LoggerMessage(EventId = 9122, Level = LogLevel.Warning, Message = "Redis store is safe again (was {Previous}); grants resume")]
-    private partial void LogSafe(StoreConditionKind previous);
 }

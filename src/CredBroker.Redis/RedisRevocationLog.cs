@@ -119,7 +119,7 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
         var started = (long)reply == 1;
         if (started && !force)
         {
-            LogNewGeneration();
+            RedisLog.RedisRevocationLogNewGeneration(logger);
         }
 
         return started;
@@ -151,7 +151,7 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            LogSubscribeFailed(e);
+            RedisLog.RedisRevocationLogSubscribeFailed(logger, e);
         }
     }
 
@@ -166,14 +166,5 @@ public sealed partial class RedisRevocationLog(IConnectionMultiplexer redis, IOp
     private static string Millis(TimeSpan? span) => span is { } s ? ((long)s.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : string.Empty;
 
     private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> exchange, CancellationToken cancellationToken) =>
-        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => LogUnavailable(e, operation), cancellationToken);
-
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Redis revocation log unavailable during {Operation}; failing closed")]
-    private partial void LogUnavailable(Exception error, string operation);
-
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Could not subscribe to revocation notices; replicas fall back to reading the log every second until Redis resubscribes")]
-    private partial void LogSubscribeFailed(Exception error);
-
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Redis dataset has no generation marker (new, wiped or replaced): every token issued before now is revoked")]
-    private partial void LogNewGeneration();
+        RedisFailClosed.RunAsync(redis, guard, operation, exchange, e => RedisLog.RedisRevocationLogUnavailable(logger, e, operation), cancellationToken);
 }

@@ -19,6 +19,7 @@ public static class RedisStoreBuilderExtensions
     /// Keeps the broker's state in Redis instead of memory: registers one <see cref="IConnectionMultiplexer"/>
     /// for the process (unless one is registered already) and replaces <see cref="IBrokerStore"/> with
     /// <see cref="RedisBrokerStore"/>. The broker starts while Redis is down and answers UNAVAILABLE until it is up.
+    /// The broker binds <paramref name="configure"/> to the <c>CredBroker</c> section, by the keys <see cref="RedisStoreOptions"/> names.
     /// </summary>
     public static CredBrokerBuilder UseRedisStore(this CredBrokerBuilder builder, Action<RedisStoreOptions> configure)
     {
@@ -26,18 +27,11 @@ public static class RedisStoreBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var services = builder.Services;
 
-        services.AddOptions<RedisStoreOptions>()
-            .Configure(configure)
-            .Validate(o => RedisConnection.IsValidConfiguration(o.Configuration), "CredBroker:Redis must name a Redis endpoint, e.g. '127.0.0.1:6379'")
-            .Validate(o => RedisKeys.IsValidPrefix(o.KeyPrefix), "CredBroker:RedisKeyPrefix must not contain '{' or '}'")
-            .Validate(o => o.Timeout >= TimeSpan.FromMilliseconds(100) && o.Timeout <= TimeSpan.FromMinutes(1), "CredBroker:RedisTimeout must be between 100 ms and 1 minute")
-            .Validate(o => o.SafetyCheckInterval >= TimeSpan.FromMilliseconds(100) && o.SafetyCheckInterval <= TimeSpan.FromMinutes(1), "CredBroker:RedisSafetyCheckInterval must be between 100 ms and 1 minute")
-            .Validate(o => o.MemoryWatermark >= 0.1 && o.MemoryWatermark <= 0.99, "CredBroker:RedisMemoryWatermark must be between 0.1 and 0.99")
-            .ValidateOnStart();
-        services.AddOptions<RedisAuditOptions>()
-            .Validate(o => o.RedisMaxLength >= 1000, "CredBroker:Audit:RedisMaxLength must be at least 1000")
-            .Validate(o => o.RedisRetention >= TimeSpan.FromHours(1), "CredBroker:Audit:RedisRetention must be at least 1 hour")
-            .ValidateOnStart();
+        services.AddOptions<RedisStoreOptions>().Configure(configure).ValidateOnStart();
+        // An instance, so a host that inspects the registrations (tests do) finds the check without a provider.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisStoreOptions>>(new RedisStoreOptionsValidator()));
+        services.AddOptions<RedisAuditOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisAuditOptions>>(new RedisAuditOptionsValidator()));
 
         services.TryAddSingleton(sp => RedisOutages.Attach(
             RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetService<ILoggerFactory>()),

@@ -17,7 +17,7 @@ internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, Redi
     {
         if (!await guard.VerifyAsync().ConfigureAwait(false))
         {
-            LogDeferred();
+            RedisLog.RedisStoreWarmUpDeferred(logger);
         }
 
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -33,7 +33,7 @@ internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, Redi
                 if (await guard.CheckAsync().ConfigureAwait(false) is { } loss)
                 {
                     await log.StartGenerationAsync("Redis lost data: " + loss, lifetime.AfterLift, stoppingToken).ConfigureAwait(false);
-                    LogDataLost(loss);
+                    RedisLog.RedisStoreWarmUpDataLost(logger, loss);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -43,17 +43,8 @@ internal sealed partial class RedisStoreWarmUp(RedisPersistenceGuard guard, Redi
             catch (Exception e) when (RedisFailClosed.IsUnavailable(e) || e is Core.Storage.BrokerStoreUnavailableException)
             {
                 // Requests fail closed by themselves meanwhile; the next check tries again. Logged by the store, not here.
-                LogCheckSkipped(e);
+                RedisLog.RedisStoreWarmUpCheckSkipped(logger, e);
             }
         }
     }
-
-    [LoggerMessage(EventId = 9125, Level = LogLevel.Warning, Message = "Redis is not reachable at start; the store fails closed until it is back and its persistence is verified")]
-    private partial void LogDeferred();
-
-    [LoggerMessage(EventId = 9123, Level = LogLevel.Critical, Message = "Redis lost data ({Loss}); started a new generation: every token issued before now is revoked")]
-    private partial void LogDataLost(string loss);
-
-    [LoggerMessage(EventId = 9124, Level = LogLevel.Debug, Message = "Redis safety check skipped: Redis did not answer")]
-    private partial void LogCheckSkipped(Exception error);
 }

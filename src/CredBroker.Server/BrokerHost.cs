@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CredBroker.Core;
 using CredBroker.Core.Audit;
 using CredBroker.Core.DependencyInjection;
@@ -41,10 +42,9 @@ public static class BrokerHost
         var section = builder.Configuration.GetSection(BrokerOptions.Section);
         var server = section.Get<ServerOptions>() ?? new ServerOptions();
         var limits = builder.Configuration.GetSection(ConnectionLimitOptions.Section).Get<ConnectionLimitOptions>() ?? new ConnectionLimitOptions();
-        if (limits.Problems().ToList() is { Count: > 0 } badLimits)
-        {
-            throw new OptionsValidationException(ConnectionLimitOptions.Section, typeof(ConnectionLimitOptions), badLimits);
-        }
+        // Kestrel and the choice of store read these while the host is built, before ValidateOnStart could run.
+        ThrowIfInvalid(new ServerOptionsValidator(), server, BrokerOptions.Section);
+        ThrowIfInvalid(new ConnectionLimitOptionsValidator(), limits, ConnectionLimitOptions.Section);
 
         // First: its https defaults must be in place when ConfigureKestrel's listeners call UseHttps.
         builder.AddBrokerTls();
@@ -56,6 +56,10 @@ public static class BrokerHost
         builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = Path.GetFullPath(o.KeyDirectory));
         builder.Services.Configure<StoreOptions>(section.GetSection("Storage"));
         builder.Services.Configure<ServerOptions>(section);
+        builder.Services.AddOptions<ServerOptions>().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
+        builder.Services.AddOptions<ConnectionLimitOptions>().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ConnectionLimitOptions>, ConnectionLimitOptionsValidator>();
 
         var policyFile = section[nameof(BrokerOptions.PolicyFile)];
         if (string.IsNullOrWhiteSpace(policyFile))
@@ -72,18 +76,11 @@ public static class BrokerHost
             case "memory":
                 break;
             case "redis":
-                broker.UseRedisStore(o =>
-                {
-                    o.Configuration = server.Redis ?? string.Empty;
-                    o.KeyPrefix = server.RedisKeyPrefix ?? string.Empty;
-                    o.AcceptDataLossRisk = server.RedisAcceptDataLossRisk;
-                    o.Timeout = server.RedisTimeout ?? o.Timeout;
-                    o.SafetyCheckInterval = server.RedisSafetyCheckInterval ?? o.SafetyCheckInterval;
-                    o.MemoryWatermark = server.RedisMemoryWatermark ?? o.MemoryWatermark;
-                });
+                // RedisStoreOptions names its keys in the CredBroker section itself (CredBroker:Redis, CredBroker:RedisTimeout, …).
+                broker.UseRedisStore(o => section.Bind(o));
                 break;
             default:
-                throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:Store must be 'memory' or 'redis', not '{server.Store}'"]);
+                throw new UnreachableException("ServerOptionsValidator admits only 'memory' and 'redis'");
         }
 
         builder.Services.Configure<AuditOptions>(section.GetSection(AuditOptions.Section));
@@ -131,12 +128,6 @@ public static class BrokerHost
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions server, ConnectionLimitOptions limits)
     {
-        if (!string.IsNullOrWhiteSpace(server.PublicHttpUrl)
-            && (!Uri.TryCreate(server.PublicHttpUrl, UriKind.Absolute, out var publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttp && publicUrl.Scheme != Uri.UriSchemeHttps)))
-        {
-            throw new OptionsValidationException(BrokerOptions.Section, typeof(ServerOptions), [$"CredBroker:PublicHttpUrl must be an absolute http or https URL, not '{server.PublicHttpUrl}'"]);
-        }
-
         var jwksLocation = new JwksLocation();
         builder.Services.AddSingleton(jwksLocation);
         var explicitEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
@@ -178,6 +169,15 @@ public static class BrokerHost
                 Listen(k, httpUrl, tls => tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, jwksLocation.UseListener);
             }
         });
+    }
+
+    private static void ThrowIfInvalid<T>(IValidateOptions<T> validator, T options, string section)
+        where T : class
+    {
+        if (validator.Validate(Options.DefaultName, options) is { Failed: true } result)
+        {
+            throw new OptionsValidationException(section, typeof(T), result.Failures);
+        }
     }
 
     private static (string[] Grpc, string? Http) Urls(string? urls, ServerOptions server)

@@ -44,7 +44,7 @@ public sealed partial class RevocationWatcher : BackgroundService
                 MaxDelay = this.options.MaxReconnectDelay,
                 OnRetry = args =>
                 {
-                    LogReconnecting(args.Outcome.Exception?.Message ?? "stream ended", args.RetryDelay.TotalMilliseconds, cache.Cursor);
+                    VerifierLog.RevocationWatcherReconnecting(logger, args.Outcome.Exception?.Message ?? "stream ended", args.RetryDelay.TotalMilliseconds, cache.Cursor);
                     return default;
                 },
             })
@@ -78,7 +78,7 @@ public sealed partial class RevocationWatcher : BackgroundService
         quiet.CancelAfter(options.MaxStaleness);
         var callOptions = await broker.CallOptionsAsync(deadline: null, quiet.Token).ConfigureAwait(false);
         using var call = broker.Verify.WatchRevocations(new WatchRevocationsRequest { AfterCursor = from }, callOptions);
-        LogConnected(from);
+        VerifierLog.RevocationWatcherConnected(logger, from);
         try
         {
             while (await call.ResponseStream.MoveNext(quiet.Token).ConfigureAwait(false))
@@ -93,7 +93,7 @@ public sealed partial class RevocationWatcher : BackgroundService
                 else
                 {
                     cache.Apply(message.Cursor, ToRule(message));
-                    LogRule(message.Kind, message.Cursor);
+                    VerifierLog.RevocationWatcherRule(logger, message.Kind, message.Cursor);
                 }
             }
         }
@@ -103,7 +103,7 @@ public sealed partial class RevocationWatcher : BackgroundService
         }
         catch (RpcException) when (healthy)
         {
-            LogStreamBroken(cache.Cursor);
+            VerifierLog.RevocationWatcherStreamBroken(logger, cache.Cursor);
             return;
         }
 
@@ -112,7 +112,7 @@ public sealed partial class RevocationWatcher : BackgroundService
             throw new StreamQuietException("the stream ended before the first keep-alive");
         }
 
-        LogStreamBroken(cache.Cursor);
+        VerifierLog.RevocationWatcherStreamBroken(logger, cache.Cursor);
     }
 
     internal static RevocationRule ToRule(RevocationEvent message)
@@ -135,18 +135,6 @@ public sealed partial class RevocationWatcher : BackgroundService
             message.Reason,
             message.ExpiresAt?.ToDateTimeOffset());
     }
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Following the broker's revocations after cursor {Cursor}")]
-    private partial void LogConnected(string cursor);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Revocation rule {Kind} at cursor {Cursor}")]
-    private partial void LogRule(WireKind kind, string cursor);
-
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Revocation stream broke ({Reason}); reconnecting in {DelayMs} ms from cursor {Cursor}")]
-    private partial void LogReconnecting(string reason, double delayMs, string cursor);
-
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Revocation stream ended at cursor {Cursor}; reconnecting")]
-    private partial void LogStreamBroken(string cursor);
 
     /// <summary>The stream stopped proving freshness; reopen it.</summary>
     private sealed class StreamQuietException(string message, Exception? inner = null) : Exception(message, inner);

@@ -59,7 +59,7 @@ public sealed partial class TokenVerifier
         var validation = await ValidateTokenAsync(token, cancellationToken).ConfigureAwait(false);
         if (validation.Claims is not { } claims)
         {
-            LogRefused(validation.Reason!.Value, validation.Failure!);
+            VerifierLog.TokenVerifierRefused(logger, validation.Reason!.Value, validation.Failure!);
             return TokenVerification.Refused(validation.Reason!.Value, validation.Failure!);
         }
 
@@ -131,7 +131,7 @@ public sealed partial class TokenVerifier
         catch (RpcException e)
         {
             // Could not ask: the view is stale and the broker silent, so nothing proves the token unrevoked.
-            LogIntrospectFailed(e.StatusCode);
+            VerifierLog.TokenVerifierIntrospectFailed(logger, e.StatusCode);
             return Refuse(TokenFailure.Unavailable, $"{Stale()}, and the broker's Introspect failed ({e.StatusCode}); refusing");
         }
     }
@@ -142,7 +142,7 @@ public sealed partial class TokenVerifier
 
     private TokenVerification Refuse(TokenFailure failure, string message)
     {
-        LogRefused(failure, message);
+        VerifierLog.TokenVerifierRefused(logger, failure, message);
         return TokenVerification.Refused(failure, message);
     }
 
@@ -156,10 +156,4 @@ public sealed partial class TokenVerifier
     };
 
     private static string Time(DateTimeOffset at) => at.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Token refused: {Failure}: {Reason}")]
-    private partial void LogRefused(TokenFailure failure, string reason);
-
-    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Revocation view is stale and Introspect failed ({Status}); refusing the token")]
-    private partial void LogIntrospectFailed(StatusCode status);
 }

@@ -62,6 +62,5 @@ public sealed class SamplesEndToEndTests
         Assert.That(calls[0], Does.StartWith("call 1: ok 200").And.Contain("Customer cannot log in"), agent.Output);
         Assert.That(calls[^1], Does.Match(@"^call \d+: (refused 401|no grant: FAILED_PRECONDITION)"), agent.Output);
         Assert.That(calls.Take(calls.Count - 1), Has.All.Contains(": ok 200"), "every call before the revocation succeeds");
-        Assert.That(broker.Logs.Errors, Is.Empty);
     }
 }

@@ -18,9 +18,6 @@ public sealed class AuthenticationTests
     [OneTimeTearDown]
     public async Task Stop() => await broker.DisposeAsync();
 
-    [TearDown]
-    public void NoUnexpectedErrors() => Assert.That(broker.Logs.Errors, Is.Empty);
-
     private static CallOptions Bearer(string value) => new(new Metadata { { "authorization", value } });
 
     private RpcException RequestWith(CallOptions options) => Assert.ThrowsAsync<RpcException>(async () =>

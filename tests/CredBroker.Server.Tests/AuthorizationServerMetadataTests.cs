@@ -21,9 +21,6 @@ public sealed class AuthorizationServerMetadataTests
     [OneTimeTearDown]
     public async Task Stop() => await broker.DisposeAsync();
 
-    [TearDown]
-    public void NoUnexpectedErrors() => Assert.That(broker.Logs.Errors, Is.Empty);
-
     [Test]
     public async Task The_advertised_jwks_uri_answers_a_plain_HTTP_1_1_GET_with_the_signing_keys()
     {

@@ -19,9 +19,6 @@ public sealed class FreeTextTests
     [OneTimeTearDown]
     public async Task Stop() => await broker.DisposeAsync();
 
-    [TearDown]
-    public void NoUnexpectedErrors() => Assert.That(broker.Logs.Errors, Is.Empty);
-
     public static IEnumerable<TestCaseData> HiddenCharacters()
     {
         TestCaseData Case(string name, string field, string hidden, Func<BrokerFixture, string, string, Task> call) =>

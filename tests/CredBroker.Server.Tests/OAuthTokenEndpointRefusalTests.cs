@@ -37,7 +37,6 @@ public sealed class OAuthTokenEndpointRefusalTests
             Assert.That(response.Error, Is.EqualTo("invalid_grant"));
             Assert.That(response.ErrorDescription, Does.StartWith("kill switch engaged at "));
             Assert.That(response.AccessToken, Is.Null);
-            Assert.That(broker.Logs.Errors, Is.Empty);
         });
     }
 
@@ -57,7 +56,6 @@ public sealed class OAuthTokenEndpointRefusalTests
             Assert.That(second.Json!.Value.GetProperty("error").GetString(), Is.EqualTo("temporarily_unavailable"));
             Assert.That(second.Json!.Value.GetProperty("error_description").GetString(), Does.Contain("throttled-agent"));
             Assert.That(second.AccessToken, Is.Null);
-            Assert.That(broker.Logs.Errors, Is.Empty);
         });
     }
 
@@ -68,6 +66,8 @@ public sealed class OAuthTokenEndpointRefusalTests
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint, settings: OAuthClient.HttpListener);
         using var client = await OAuthClient.ForAsync(broker);
         var assertion = broker.IdentityToken(TestPolicy.Support);
+        // Only the Redis client itself reports the outage as an error.
+        broker.Logs.ExpectErrorsFrom("StackExchange.Redis");
         await redis.StopAsync();
 
         var response = await client.RequestWithAssertionAsync(assertion, "tickets.read", "https://tickets.test", OAuthClient.Details(BrokerFixture.NewTaskId()));
@@ -95,7 +95,6 @@ public sealed class OAuthTokenEndpointRefusalTests
             Assert.That(pending.Approvals, Has.Count.EqualTo(1));
             Assert.That(response.ErrorDescription, Does.Contain($"approval {pending.Approvals[0].ApprovalId}").And.Contain("GrantService.AwaitApproval"));
             Assert.That(response.AccessToken, Is.Null);
-            Assert.That(broker.Logs.Errors, Is.Empty);
         });
     }
 }

@@ -37,6 +37,7 @@ public sealed class RedisPersistenceTests
     public async Task Accepting_the_risk_starts_the_broker_and_says_so_loudly()
     {
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint, settings: new Dictionary<string, string?> { ["CredBroker:RedisAcceptDataLossRisk"] = "true" });
+        broker.Logs.ExpectErrors(e => e.Contains("RUNNING WITH DATA LOSS RISK ACCEPTED", StringComparison.Ordinal));
 
         var grant = await broker.Grants.RequestGrantAsync(
             new RequestGrantRequest { TaskId = BrokerFixture.NewTaskId(), Purpose = "p", Tools = { "tickets.read" } }, broker.As(TestPolicy.Support));

@@ -19,9 +19,6 @@ public sealed class TaskEnvelopeTests(string store)
     [OneTimeTearDown]
     public async Task Stop() => await broker.DisposeAsync();
 
-    [TearDown]
-    public void NoUnexpectedErrors() => Assert.That(broker.Logs.Errors, Is.Empty);
-
     private async Task<TaskInfo> OpenAsync(string taskId, string workload = TestPolicy.Support, TimeSpan? duration = null, params string[] tools) =>
         await broker.Tasks.OpenTaskAsync(
             new OpenTaskRequest

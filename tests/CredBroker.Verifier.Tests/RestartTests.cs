@@ -67,7 +67,6 @@ public sealed class RestartTests
         var afterRestart = await second.GrantAsync();
         await second.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = afterRestart.GrantId }, second.As(TestPolicy.Operator));
         await following.RevokedWithinBoundAsync(afterRestart.AccessToken);
-        Assert.That(second.Logs.Errors.Concat(fresh.Logs.Errors).Concat(following.Logs.Errors), Is.Empty);
     }
 
     [Test]
@@ -96,7 +95,6 @@ public sealed class RestartTests
         var generation = await following.RevokedWithinBoundAsync(before.AccessToken);
         Assert.That(generation.Message, Does.Contain("new store generation"));
         await following.RevokedWithinBoundAsync(after.AccessToken);
-        Assert.That(second.Logs.Errors.Concat(following.Logs.Errors), Is.Empty);
     }
 
     [Test]
@@ -104,6 +102,8 @@ public sealed class RestartTests
     {
         await using var redis = await RedisServer.StartNewAsync();
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint);
+        // Only the Redis client reports the kill as an error.
+        broker.Logs.ExpectErrorsFrom("StackExchange.Redis");
         var (revoked, live) = await RevokeOneOfEachAsync(broker);
         var last = await broker.GrantAsync();
         await broker.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = last.GrantId }, broker.As(TestPolicy.Operator));
@@ -116,7 +116,6 @@ public sealed class RestartTests
         await AssertRevokedAsync(fresh, [.. revoked, last], live);
         var introspection = await broker.IntrospectAsync(last.AccessToken);
         Assert.That(introspection.Active, Is.False);
-        Assert.That(fresh.Logs.Errors, Is.Empty);
     }
 
     [Test]
@@ -137,7 +136,6 @@ public sealed class RestartTests
         await verifier.RevokedWithinBoundAsync(grant.AccessToken);
         await verifier.RevokedWithinBoundAsync(task.AccessToken);
         Assert.That((await other.IntrospectAsync(task.AccessToken)).Active, Is.False, "the other replica's Introspect agrees");
-        Assert.That(one.Logs.Errors.Concat(other.Logs.Errors).Concat(verifier.Logs.Errors), Is.Empty);
     }
 
     [Test]
@@ -145,6 +143,8 @@ public sealed class RestartTests
     {
         await using var redis = await RedisServer.StartNewAsync();
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint);
+        // The broker reports the wiped dataset as the error it is.
+        broker.Logs.ExpectErrorsFrom("CredBroker.Redis.RedisStoreWarmUp: Redis lost data", "StackExchange.Redis");
         await using var verifier = await VerifierHarness.StartAsync(broker);
         var tokens = new[] { await broker.GrantAsync(), await broker.GrantAsync(tool: "tickets.write"), await broker.GrantAsync(workload: TestPolicy.Coder) };
         foreach (var grant in tokens)
@@ -164,6 +164,5 @@ public sealed class RestartTests
             Assert.That((await broker.IntrospectAsync(grant.AccessToken)).Active, Is.False);
         }
 
-        Assert.That(verifier.Logs.Errors, Is.Empty);
     }
 }

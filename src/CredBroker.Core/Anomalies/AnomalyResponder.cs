@@ -46,7 +46,7 @@ public sealed partial class AnomalyResponder(
             catch (BrokerStoreUnavailableException e)
             {
                 // The decision itself fails closed on the same store; a lost count only delays a firing.
-                LogCounterUnavailable(e, rule.Name);
+                CoreLog.AnomalyResponderCounterUnavailable(logger, e, rule.Name);
                 continue;
             }
 
@@ -176,7 +176,7 @@ public sealed partial class AnomalyResponder(
             done = await ActAsync(rule, observation, reason, by, cancellationToken).ConfigureAwait(false);
         }
 
-        LogFired(rule.Name, per, subject, count, done.Outcome);
+        CoreLog.AnomalyResponderFired(logger, rule.Name, per, subject, count, done.Outcome);
         metrics.AnomalyFired(rule.Name, ActionName(rule.Action));
         var evidence = new Dictionary<string, string>(observation.Evidence, StringComparer.Ordinal)
         {
@@ -249,10 +249,4 @@ public sealed partial class AnomalyResponder(
         AnomalySignal.ForeignTask => "requests naming another workload's task",
         _ => "reported anomalies",
     };
-
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Anomaly rule {Rule} fired for {Per} {Subject} after {Count} events: {Outcome}")]
-    private partial void LogFired(string rule, string per, string subject, long count, string outcome);
-
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Anomaly counter unavailable for rule {Rule}; the event was not counted")]
-    private partial void LogCounterUnavailable(Exception error, string rule);
 }

@@ -48,11 +48,8 @@ public sealed partial class RefusalSignals(AnomalyResponder anomalies, IBrokerSt
         catch (BrokerStoreUnavailableException e)
         {
             // Ownership unproven reads as "not the caller's": the task is left alone, the caller still counted.
-            LogOwnerUnknown(e, taskId);
+            CoreLog.RefusalSignalsOwnerUnknown(logger, e, taskId);
             return null;
         }
     }
-
-    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Store unavailable while checking who owns task {TaskId}; the refusal counts against the caller only")]
-    private partial void LogOwnerUnknown(Exception error, string taskId);
 }

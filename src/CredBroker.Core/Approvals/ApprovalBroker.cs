@@ -34,7 +34,7 @@ public sealed partial class ApprovalBroker(IApprovalStore store, ILogger<Approva
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e, "approvals");
+            CoreLog.ApprovalBrokerStoreUnavailable(logger, e, "approvals");
             return Refusal.StoreUnavailable("grant store unavailable; cannot list approvals");
         }
     }
@@ -68,7 +68,7 @@ public sealed partial class ApprovalBroker(IApprovalStore store, ILogger<Approva
             // Invariant 7: whoever asked for access never approves it, whatever roles policy gives them.
             if (string.Equals(approval.WorkloadId, approverId, StringComparison.Ordinal))
             {
-                LogSelfApprovalRefused(approvalId, approverId);
+                CoreLog.ApprovalBrokerSelfApprovalRefused(logger, approvalId, approverId);
                 return Refusal.Denied($"approval {approvalId} was requested by {approverId}, which may not decide its own request (separation of duties)");
             }
 
@@ -76,7 +76,7 @@ public sealed partial class ApprovalBroker(IApprovalStore store, ILogger<Approva
             switch (change.Outcome)
             {
                 case ApprovalChangeOutcome.Changed:
-                    LogDecided(approvalId, approve ? "approved" : "denied", approverId, approval.WorkloadId, approval.TaskId);
+                    CoreLog.ApprovalBrokerDecided(logger, approvalId, approve ? "approved" : "denied", approverId, approval.WorkloadId, approval.TaskId);
 
                     // The decision stands once stored; its record names the approver (the call's caller).
                     await audit.TryAppendAsync(ApprovalAudit.Decided(change.Record!, approve), cancellationToken).ConfigureAwait(false);
@@ -91,17 +91,8 @@ public sealed partial class ApprovalBroker(IApprovalStore store, ILogger<Approva
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e, approvalId);
+            CoreLog.ApprovalBrokerStoreUnavailable(logger, e, approvalId);
             return Refusal.StoreUnavailable("grant store unavailable; the approval was not decided");
         }
     }
-
-    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Approval {ApprovalId} {Decision} by {ApproverId} (request of {WorkloadId} for task {TaskId})")]
-    private partial void LogDecided(string approvalId, string decision, string approverId, string workloadId, string taskId);
-
-    [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "Refused {ApproverId} deciding its own approval {ApprovalId} (separation of duties)")]
-    private partial void LogSelfApprovalRefused(string approvalId, string approverId);
-
-    [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "Store unavailable while handling approval {Subject}; failing closed")]
-    private partial void LogStoreUnavailable(Exception error, string subject);
 }

@@ -29,19 +29,13 @@ public sealed partial class AuditCheckpointWriter(AuditLog log, AuditSigningKeys
 
                 var checkpoint = await log.AppendToAsync(sink, AuditCheckpoint.Create(head, time.GetUtcNow(), keys), cancellationToken).ConfigureAwait(false);
                 written[sink.Name] = new AuditHead(checkpoint.Seq, checkpoint.Hash);
-                LogCheckpoint(sink.Name, head.Seq, checkpoint.Seq);
+                CoreLog.AuditCheckpointWriterCheckpoint(logger, sink.Name, head.Seq, checkpoint.Seq);
             }
             catch (AuditSinkUnavailableException e)
             {
                 // The sink's health already says so; the next interval tries again.
-                LogCheckpointFailed(e, sink.Name);
+                CoreLog.AuditCheckpointWriterCheckpointFailed(logger, e, sink.Name);
             }
         }
     }
-
-    [LoggerMessage(EventId = 7010, Level = LogLevel.Debug, Message = "Audit sink {Sink}: checkpoint of seq {HeadSeq} written at seq {Seq}")]
-    private partial void LogCheckpoint(string sink, long headSeq, long seq);
-
-    [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "Audit sink {Sink} could not take a checkpoint")]
-    private partial void LogCheckpointFailed(Exception error, string sink);
 }

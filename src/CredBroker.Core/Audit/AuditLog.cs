@@ -38,7 +38,7 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
         {
             health.Failed(sink, e);
             outages[sink].Failed(e);
-            LogSinkFailed(e, sink.Name, unsealed.Kind, unsealed.Id);
+            CoreLog.AuditLogSinkFailed(logger, e, sink.Name, unsealed.Kind, unsealed.Id);
             throw;
         }
     }
@@ -94,17 +94,10 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
 
         if (taken is null)
         {
-            LogNoSink(entry.Kind, unsealed.Id, sinks.Length);
+            CoreLog.AuditLogNoSink(logger, entry.Kind, unsealed.Id, sinks.Length);
         }
 
         metrics.Observe(entry, taken is not null);
         return taken;
     }
-
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Audit sink {Sink} could not take event {EventId} ({Kind})")]
-    private partial void LogSinkFailed(Exception error, string sink, string kind, string eventId);
-
-    /// <summary>Debug: each sink's outage is a warning of its own (<see cref="OutageLog"/>); whoever needed the record (an issued grant) fails closed.</summary>
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Debug, Message = "No audit sink took event {EventId} ({Kind}) of {SinkCount} configured")]
-    private partial void LogNoSink(string kind, string eventId, int sinkCount);
 }

@@ -31,7 +31,7 @@ public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IE
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e, report.GrantId);
+            CoreLog.ToolUseRecorderStoreUnavailable(logger, e, report.GrantId);
             return Refusal.StoreUnavailable("grant store unavailable; the tool use was not recorded");
         }
 
@@ -97,8 +97,6 @@ public sealed partial class ToolUseRecorder(IBrokerStore store, AuditLog log, IE
         }
     }
 
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Store unavailable while recording a use of grant {GrantId}")]
-    private partial void LogStoreUnavailable(Exception error, string grantId);
 }
 
 /// <summary>Told of each recorded use of a live grant that the reporter serves (the anomaly rules); returns the actions it took.</summary>

@@ -25,18 +25,17 @@ public static class CredBrokerServiceCollectionExtensions
     public static CredBrokerBuilder AddCredBroker(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<BrokerOptions>()
-            .Validate(o => Uri.TryCreate(o.Issuer, UriKind.Absolute, out _), "CredBroker:Issuer must be an absolute URL")
-            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromSeconds(30), "CredBroker:ClockSkew must be between 0 and 30 seconds")
-            .ValidateOnStart();
-        services.AddOptions<StoreOptions>()
-            .Validate(o => o.RevokedTaskRetention >= TimeSpan.FromHours(1), "CredBroker:Storage:RevokedTaskRetention must be at least 1 hour")
-            .Validate(o => o.MemoryMaxLiveGrants >= 1, "CredBroker:Storage:MemoryMaxLiveGrants must be at least 1")
-            .Validate(o => o.GrantTimeout is null || o.GrantTimeout > TimeSpan.Zero, "CredBroker:Storage:GrantTimeout must be positive")
-            .ValidateOnStart();
-        services.AddOptions<SigningKeyOptions>()
-            .Validate(o => !string.IsNullOrWhiteSpace(o.KeyDirectory), "CredBroker:Keys:KeyDirectory is required")
-            .ValidateOnStart();
+        // One validator per options type, each naming the configuration keys it checks; all run on start.
+        services.AddOptions<BrokerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
+        services.AddOptions<StoreOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
+        services.AddOptions<SigningKeyOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningKeyOptions>, SigningKeyOptionsValidator>());
+        services.AddOptions<AuditOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>());
+        services.AddOptions<RefusalLimitOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefusalLimitOptions>, RefusalLimitOptionsValidator>());
 
         // One registration per purpose; the in-memory store serves grants and tasks, approvals and
         // quotas, and checks the in-memory log's standing rules inside its insert. UseRedisStore replaces them all.
@@ -72,10 +71,6 @@ public static class CredBrokerServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
             return new AccessTokenValidator(options.Issuer, kid => ring.Find(kid)?.SecurityKey, audience: null, options.ClockSkew, sp.GetRequiredService<TimeProvider>());
         });
-        services.AddOptions<AuditOptions>()
-            .Validate(o => o.MemoryMaxEvents >= 1, "CredBroker:Audit:MemoryMaxEvents must be at least 1")
-            .Validate(o => o.CheckpointInterval >= TimeSpan.FromSeconds(1), "CredBroker:Audit:CheckpointInterval must be at least 1 second")
-            .ValidateOnStart();
 
         // The store's own sink; UseRedisStore replaces it. Further sinks (a file) are added beside it.
         services.TryAddSingleton<InMemoryAuditSink>();
@@ -94,8 +89,6 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<AnomalyResponder>();
         services.TryAddSingleton<RefusalSignals>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolUseObserver, AnomalyResponder>(sp => sp.GetRequiredService<AnomalyResponder>()));
-        services.AddOptions<RefusalLimitOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefusalLimitOptions>, RefusalLimitOptionsValidator>());
         services.TryAddSingleton<RefusalLimiter>();
         services.TryAddSingleton<GrantRevoker>();
         services.TryAddSingleton<GrantAnomalyCheck>();

@@ -29,7 +29,7 @@ public sealed partial class GrantListing(IBrokerStore store, ILogger<GrantListin
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e);
+            CoreLog.GrantListingStoreUnavailable(logger, e);
             return Refusal.StoreUnavailable("grant store unavailable; cannot list grants");
         }
     }
@@ -64,7 +64,4 @@ public sealed partial class GrantListing(IBrokerStore store, ILogger<GrantListin
 
         return filter.Tool is not null && !ToolNames.IsWellFormed(filter.Tool) ? Refusal.Invalid("tool", "not a tool name") : null;
     }
-
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Store unavailable while listing grants")]
-    private partial void LogStoreUnavailable(Exception error);
 }

@@ -13,6 +13,12 @@ public sealed class InMemoryIdentityReplayGuard(TimeProvider time) : IIdentityRe
     public ValueTask<bool> TryFirstUseAsync(string issuer, string jti, DateTimeOffset forgetAfter, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (forgetAfter <= now)
+        {
+            // Already past its window, as the Redis guard answers: never a first use, and nothing to remember.
+            return ValueTask.FromResult(false);
+        }
+
         if (seen.Count > SweepThreshold)
         {
             foreach (var (key, until) in seen)

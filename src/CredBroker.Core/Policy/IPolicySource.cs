@@ -5,9 +5,3 @@ public interface IPolicySource
 {
     BrokerPolicy Current { get; }
 }
-
-/// <summary>A policy fixed at construction.</summary>
-public sealed class StaticPolicySource(BrokerPolicy policy) : IPolicySource
-{
-    public BrokerPolicy Current { get; } = policy;
-}

@@ -92,7 +92,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
 
         var rule = pending.Engage(draft);
         feed.PublishPending(rule);
-        LogEngagedInMemory();
+        CoreLog.RevocationBrokerEngagedInMemory(logger);
         await audit.TryAppendAsync(RevocationAudit.Written(rule), cancellationToken).ConfigureAwait(false);
         return BrokerResult<RevocationReceipt>.Ok(new RevocationReceipt(rule, KillSwitchNotStored));
     }
@@ -114,7 +114,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         {
             var entry = await log.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
             pending.Stored(draft);
-            LogPendingStored(entry.Cursor);
+            CoreLog.RevocationBrokerPendingStored(logger, entry.Cursor);
             unconfirmed.Note(entry);
             return true;
         }
@@ -143,7 +143,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
             var entry = await log.LiftAsync(kind, subject, lifetime.AfterLift, cancellationToken).ConfigureAwait(false);
             if (entry is not null)
             {
-                LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+                CoreLog.RevocationBrokerRule(logger, entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
                 await audit.TryAppendAsync(RevocationAudit.Lifted(entry.Rule, reason), cancellationToken).ConfigureAwait(false);
             }
 
@@ -151,7 +151,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e);
+            CoreLog.RevocationBrokerStoreUnavailable(logger, e);
             return Refusal.StoreUnavailable(unavailable);
         }
     }
@@ -171,7 +171,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e);
+            CoreLog.RevocationBrokerStoreUnavailable(logger, e);
             return Refusal.StoreUnavailable("revocation store unavailable");
         }
     }
@@ -189,7 +189,7 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         try
         {
             var entry = await log.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
-            LogRule(entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
+            CoreLog.RevocationBrokerRule(logger, entry.Rule.Kind, entry.Rule.Subject, entry.Cursor);
             var notConfirmed = unconfirmed.Note(entry);
 
             // A revocation is never held back by the audit log: losing the record is safer than keeping access.
@@ -198,20 +198,8 @@ public sealed partial class RevocationBroker(IRevocationLog log, RuleLifetime li
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e);
+            CoreLog.RevocationBrokerStoreUnavailable(logger, e);
             return Refusal.StoreUnavailable("revocation store unavailable; nothing was revoked");
         }
     }
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Revocation rule {Kind} '{Subject}' written at cursor {Cursor}")]
-    private partial void LogRule(RevocationKind kind, string subject, string cursor);
-
-    [LoggerMessage(EventId = 3112, Level = LogLevel.Critical, Message = "Kill switch engaged in this broker's memory only: the store could not take the write; it is written as soon as the store accepts writes")]
-    private partial void LogEngagedInMemory();
-
-    [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "Kill switch held in memory is now stored at cursor {Cursor}")]
-    private partial void LogPendingStored(string cursor);
-
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Revocation store unavailable; failing closed")]
-    private partial void LogStoreUnavailable(Exception error);
 }

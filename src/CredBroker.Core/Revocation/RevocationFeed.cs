@@ -68,7 +68,7 @@ public sealed partial class RevocationFeed(IRevocationLog log, TimeProvider time
             {
                 // Polled every second while down: one warning and a summary, not a line per poll.
                 outage.Failed(e);
-                LogUnreadable(e);
+                CoreLog.RevocationFeedUnreadable(logger, e);
             }
 
             try
@@ -144,15 +144,9 @@ public sealed partial class RevocationFeed(IRevocationLog log, TimeProvider time
                     // Too far behind to catch up from memory: end its stream; it resumes by cursor.
                     watcher.Writer.TryComplete(new WatcherTooSlowException());
                     watchers.Remove(watcher);
-                    LogWatcherDropped();
+                    CoreLog.RevocationFeedWatcherDropped(logger);
                 }
             }
         }
     }
-
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Debug, Message = "Revocation log unreadable; watchers get no keep-alives until it is back")]
-    private partial void LogUnreadable(Exception error);
-
-    [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Dropped a revocation watcher that fell too far behind")]
-    private partial void LogWatcherDropped();
 }

@@ -53,7 +53,7 @@ public sealed partial class UnconfirmedRevocations(IStoreSafety safety, IRevocat
             else if (!overflowed)
             {
                 overflowed = true;
-                LogOverflow(Capacity);
+                CoreLog.UnconfirmedRevocationsOverflow(logger, Capacity);
             }
         }
 
@@ -103,7 +103,7 @@ public sealed partial class UnconfirmedRevocations(IStoreSafety safety, IRevocat
 
             if (batch.Count > 0)
             {
-                LogRewritten(batch.Count, rewritten);
+                CoreLog.UnconfirmedRevocationsRewritten(logger, batch.Count, rewritten);
             }
         }
         catch (BrokerStoreUnavailableException)
@@ -134,10 +134,4 @@ public sealed partial class UnconfirmedRevocations(IStoreSafety safety, IRevocat
 
         return written;
     }
-
-    [LoggerMessage(EventId = 3110, Level = LogLevel.Critical, Message = "More than {Capacity} revocations acknowledged while the store could not promise durability; the broker starts a new generation once the store is safe")]
-    private partial void LogOverflow(int capacity);
-
-    [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Store is safe again: {Count} revocations acknowledged meanwhile were checked, {Rewritten} of them written again (lost)")]
-    private partial void LogRewritten(int count, int rewritten);
 }

@@ -56,7 +56,7 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
             switch (opened)
             {
                 case TaskOpenResult.Opened { Task: var record }:
-                    LogOpened(record.TaskId, record.WorkloadId, openedBy, record.Deadline);
+                    CoreLog.TaskBrokerOpened(logger, record.TaskId, record.WorkloadId, openedBy, record.Deadline);
                     await audit.TryAppendAsync(TaskAudit.Opened(record), cancellationToken).ConfigureAwait(false);
                     return BrokerResult<TaskRecord>.Ok(record);
                 case TaskOpenResult.TaskRevoked r:
@@ -71,7 +71,7 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e, request.TaskId);
+            CoreLog.TaskBrokerStoreUnavailable(logger, e, request.TaskId);
             return Refusal.StoreUnavailable("grant store unavailable; the task was not opened");
         }
     }
@@ -92,7 +92,7 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e, taskId);
+            CoreLog.TaskBrokerStoreUnavailable(logger, e, taskId);
             return Refusal.StoreUnavailable("grant store unavailable");
         }
     }
@@ -146,23 +146,14 @@ public sealed partial class TaskBroker(IBrokerStore store, IRevocationLog revoca
             // a grant that raced the mark was minted before it and is covered too.
             var entry = await revocations.AppendAsync(new RevocationDraft(RevocationKind.Task, taskId, why, LiftAfter: null, lifetime.AfterLift, revokedBy), cancellationToken).ConfigureAwait(false);
             var result = await store.RevokeTaskAsync(taskId, why, cancellationToken).ConfigureAwait(false) with { DurabilityNotConfirmed = unconfirmed.Note(entry) };
-            LogTaskRevoked(taskId, revokedBy, result.RevokedGrants, result.AlreadyRevoked);
+            CoreLog.TaskBrokerTaskRevoked(logger, taskId, revokedBy, result.RevokedGrants, result.AlreadyRevoked);
             await audit.TryAppendAsync(TaskAudit.Revoked(taskId, why, result), cancellationToken).ConfigureAwait(false);
             return BrokerResult<TaskRevocationResult>.Ok(result);
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogStoreUnavailable(e, taskId);
+            CoreLog.TaskBrokerStoreUnavailable(logger, e, taskId);
             return Refusal.StoreUnavailable("grant store unavailable; the task was not revoked");
         }
     }
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Opened task {TaskId} for {WorkloadId} by {OpenedBy}, deadline {Deadline:O}")]
-    private partial void LogOpened(string taskId, string workloadId, string openedBy, DateTimeOffset? deadline);
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Revoked task {TaskId} by {RevokedBy}: {RevokedGrants} live grants ended (already revoked: {AlreadyRevoked})")]
-    private partial void LogTaskRevoked(string taskId, string revokedBy, long revokedGrants, bool alreadyRevoked);
-
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Store unavailable while revoking task {TaskId}; nothing reported revoked")]
-    private partial void LogStoreUnavailable(Exception error, string taskId);
 }

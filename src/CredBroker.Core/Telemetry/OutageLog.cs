@@ -43,12 +43,12 @@ public sealed partial class OutageLog(string dependency, ILogger logger, TimePro
                 since = now;
                 lastSummary = now;
                 // The reason without its stack trace: the innermost message says what is wrong (refused, timeout).
-                LogDown(logger, dependency, Reason(error), SummaryInterval.TotalSeconds);
+                CoreLog.OutageLogDown(logger, dependency, Reason(error), SummaryInterval.TotalSeconds);
             }
             else if (now - lastSummary >= SummaryInterval)
             {
                 lastSummary = now;
-                LogStillDown(logger, dependency, (long)(now - since.Value).TotalSeconds, failures);
+                CoreLog.OutageLogStillDown(logger, dependency, (long)(now - since.Value).TotalSeconds, failures);
             }
         }
     }
@@ -66,7 +66,7 @@ public sealed partial class OutageLog(string dependency, ILogger logger, TimePro
         {
             if (since is { } start)
             {
-                LogBack(logger, dependency, (long)(now - start).TotalSeconds, failures);
+                CoreLog.OutageLogBack(logger, dependency, (long)(now - start).TotalSeconds, failures);
             }
 
             since = null;
@@ -86,13 +86,4 @@ public sealed partial class OutageLog(string dependency, ILogger logger, TimePro
         var comma = text.IndexOf(", ", StringComparison.Ordinal);
         return comma > 0 ? text[..comma] : text;
     }
-
-    [LoggerMessage(EventId = 9501, Level = LogLevel.Warning, Message = "{Dependency} unavailable: {Reason}; what needs it fails closed; a summary follows every {Interval} s until it is back")]
-    private static partial void LogDown(ILogger logger, string dependency, string reason, double interval);
-
-    [LoggerMessage(EventId = 9502, Level = LogLevel.Warning, Message = "{Dependency} still unavailable after {Seconds} s; {Failures} operations failed closed so far")]
-    private static partial void LogStillDown(ILogger logger, string dependency, long seconds, long failures);
-
-    [LoggerMessage(EventId = 9503, Level = LogLevel.Information, Message = "{Dependency} is back after {Seconds} s; {Failures} operations failed closed meanwhile")]
-    private static partial void LogBack(ILogger logger, string dependency, long seconds, long failures);
 }

@@ -52,7 +52,7 @@ public sealed partial class AuthorizationInterceptor(CallerAuthenticator authent
 
         if (authenticated.Identity is not { } identity)
         {
-            LogUnauthenticated(context.Method, authenticated.Failure!);
+            ServerLog.AuthorizationInterceptorUnauthenticated(logger, context.Method, authenticated.Failure!);
             throw RpcErrors.Unauthenticated(authenticated.Failure!);
         }
 
@@ -67,13 +67,7 @@ public sealed partial class AuthorizationInterceptor(CallerAuthenticator authent
         }
 
         var needed = string.Join(" or ", roles.Select(RoleOverlap.Name));
-        LogForbidden(identity.Id, context.Method, needed);
+        ServerLog.AuthorizationInterceptorForbidden(logger, identity.Id, context.Method, needed);
         throw RpcErrors.PermissionDenied($"{identity.Id} lacks role {needed}, which {context.Method} requires");
     }
-
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Refused unauthenticated call to {Method}: {Reason}")]
-    private partial void LogUnauthenticated(string method, string reason);
-
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Refused {Caller} on {Method}: needs role {Role}")]
-    private partial void LogForbidden(string caller, string method, string role);
 }

@@ -23,12 +23,13 @@ public static class IdentityRegistration
         var devIdentities = server.DevIdentities ?? builder.Environment.IsDevelopment();
         services.AddOptions<IdentityOptions>()
             .Bind(builder.Configuration.GetSection(IdentityOptions.Section))
-            .Validate<IOptions<TlsOptions>>(
-                (o, tls) => devIdentities || o.Issuers.Count > 0 || tls.Value.TrustBundles.Count > 0,
-                "no identity issuer or trust bundle is configured, so no caller could authenticate: set CredBroker:Identity:Issuers " +
-                "or CredBroker:Tls:TrustBundles (for local use only, CredBroker:DevIdentities=true, or pass --dev)")
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
+        services.AddSingleton<IValidateOptions<IdentityOptions>>(sp => new IdentityOptionsValidator(
+            sp.GetRequiredService<IOptions<BrokerOptions>>(),
+            () => devIdentities || sp.GetRequiredService<IOptions<TlsOptions>>().Value.TrustBundles.Count > 0
+                ? null
+                : "no identity issuer or trust bundle is configured, so no caller could authenticate: set CredBroker:Identity:Issuers " +
+                  "or CredBroker:Tls:TrustBundles (for local use only, CredBroker:DevIdentities=true, or pass --dev)"));
 
         if (devIdentities)
         {

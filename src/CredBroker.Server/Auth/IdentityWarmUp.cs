@@ -30,18 +30,12 @@ public sealed partial class IdentityWarmUp(
 
         // Once per start: the join costs nothing worth saving.
         var names = string.Join(", ", tokens.Issuers);
-        LogReady(tokens.Issuers.Count, names, certificates.HasTrustBundles, tokens.SingleUse);
+        ServerLog.IdentityWarmUpReady(logger, tokens.Issuers.Count, names, certificates.HasTrustBundles, tokens.SingleUse);
         if (dev is not null && !environment.IsDevelopment())
         {
-            LogDevIdentitiesOn(environment.EnvironmentName);
+            ServerLog.IdentityWarmUpDevIdentitiesOn(logger, environment.EnvironmentName);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "Identity: trusting {Count} issuers ({Issuers}); client certificates: {Certificates}; single-use identity tokens: {SingleUse}")]
-    private partial void LogReady(int count, string issuers, bool certificates, bool singleUse);
-
-    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Dev identities are on in the {Environment} environment: anyone who can read the key directory can mint any identity. Use real issuers outside local development.")]
-    private partial void LogDevIdentitiesOn(string environment);
 }

@@ -2,7 +2,7 @@ namespace CredBroker.Server.Configuration;
 
 /// <summary>
 /// Bounds on what one client can hold open (section <c>CredBroker:Limits</c>), so a single identity
-/// or a flood of connections cannot slow every other caller. Checked at start.
+/// or a flood of connections cannot slow every other caller. Checked at start (<see cref="ConnectionLimitOptionsValidator"/>).
 /// </summary>
 public sealed class ConnectionLimitOptions
 {
@@ -31,38 +31,4 @@ public sealed class ConnectionLimitOptions
     /// RESOURCE_EXHAUSTED. Default: 16.
     /// </summary>
     public int MaxAwaitingApprovalsPerIdentity { get; set; } = 16;
-
-    /// <summary>Every setting out of range, named by its configuration key; empty when all are sane.</summary>
-    public IEnumerable<string> Problems()
-    {
-        if (MaxConnections < 1)
-        {
-            yield return $"{Section}:{nameof(MaxConnections)} must be at least 1 (default 4096)";
-        }
-
-        if (MaxStreamsPerConnection < 1)
-        {
-            yield return $"{Section}:{nameof(MaxStreamsPerConnection)} must be at least 1 (default 256)";
-        }
-
-        if (KeepAliveTimeout <= TimeSpan.Zero)
-        {
-            yield return $"{Section}:{nameof(KeepAliveTimeout)} must be positive (default 00:02:00)";
-        }
-
-        if (RequestHeadersTimeout <= TimeSpan.Zero)
-        {
-            yield return $"{Section}:{nameof(RequestHeadersTimeout)} must be positive (default 00:00:30)";
-        }
-
-        if (MaxWatchStreamsPerIdentity < 1)
-        {
-            yield return $"{Section}:{nameof(MaxWatchStreamsPerIdentity)} must be at least 1 (default 32)";
-        }
-
-        if (MaxAwaitingApprovalsPerIdentity < 1)
-        {
-            yield return $"{Section}:{nameof(MaxAwaitingApprovalsPerIdentity)} must be at least 1 (default 16)";
-        }
-    }
 }

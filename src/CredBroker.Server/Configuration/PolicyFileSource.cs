@@ -77,7 +77,7 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
             catch (PolicyLoadException e)
             {
                 // Mid-replace or briefly missing: the next event or check tries again.
-                LogUnreadable(Path, e.Message);
+                ServerLog.PolicyFileSourceUnreadable(logger, Path, e.Message);
                 return false;
             }
 
@@ -105,7 +105,7 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
                 current = policy;
                 currentHash = hash;
                 refusedHash = null;
-                LogReloaded(Path, policy.Tools.Count, policy.Workloads.Count);
+                ServerLog.PolicyFileSourceReloaded(logger, Path, policy.Tools.Count, policy.Workloads.Count);
                 change = new PolicyChange(true, Path, Convert.ToHexStringLower(hash), $"{policy.Tools.Count} tools, {policy.Workloads.Count} workloads");
                 return true;
             }
@@ -115,12 +115,12 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
                 {
                     // A file caught mid-write reads as invalid; refuse it only if it reads the same at the next look.
                     suspectHash = hash;
-                    LogUnsettled(Path);
+                    ServerLog.PolicyFileSourceUnsettled(logger, Path);
                     return false;
                 }
 
                 refusedHash = hash;
-                LogRefused(Path, string.Join(Environment.NewLine, e.Problems));
+                ServerLog.PolicyFileSourceRefused(logger, Path, string.Join(Environment.NewLine, e.Problems));
                 change = new PolicyChange(false, Path, Convert.ToHexStringLower(hash), string.Join("; ", e.Problems));
                 return false;
             }
@@ -168,17 +168,6 @@ public sealed partial class PolicyFileSource : IPolicySource, IHostedService, ID
 
     private static byte[] Hash(string text) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Policy {Path} reloaded: {Tools} tools, {Workloads} workloads; in force from the next request")]
-    private partial void LogReloaded(string path, int tools, int workloads);
-
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Error, Message = "Policy {Path} changed but was refused; the previous policy stays in force. Problems:\n{Problems}")]
-    private partial void LogRefused(string path, string problems);
-
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Debug, Message = "Policy {Path} changed and does not load yet; looking again before refusing it")]
-    private partial void LogUnsettled(string path);
-
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Policy {Path} not readable right now ({Problem}); will look again")]
-    private partial void LogUnreadable(string path, string problem);
 }
 
 /// <summary>A policy file change the broker took into force or refused.</summary>

@@ -41,15 +41,12 @@ public sealed partial class PolicyReloadAudit(PolicyFileSource source, AuditLog 
         {
             if (await audit.TryAppendAsync(entry, CancellationToken.None) is null)
             {
-                LogNotAudited(change.Path, entry.Kind);
+                ServerLog.PolicyReloadAuditNotAudited(logger, change.Path, entry.Kind);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogNotAudited(change.Path, entry.Kind);
+            ServerLog.PolicyReloadAuditNotAudited(logger, change.Path, entry.Kind);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The policy change of {Path} ({Kind}) could not be audited: no audit sink took it")]
-    private partial void LogNotAudited(string path, string kind);
 }

@@ -1,31 +1,13 @@
 namespace CredBroker.Server.Configuration;
 
-/// <summary>Host settings (section <c>CredBroker</c>) beside <see cref="Core.BrokerOptions"/>.</summary>
+/// <summary>
+/// Host settings (section <c>CredBroker</c>) beside <see cref="Core.BrokerOptions"/>; the Redis settings of the same
+/// section (<c>CredBroker:Redis</c>, <c>CredBroker:RedisKeyPrefix</c>, …) are <see cref="Redis.RedisStoreOptions"/>'s.
+/// </summary>
 public sealed class ServerOptions
 {
     /// <summary><c>memory</c> (one process, the default) or <c>redis</c> (durable, several replicas).</summary>
     public string Store { get; set; } = "memory";
-
-    /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c>. Required when <see cref="Store"/> is <c>redis</c>.</summary>
-    public string? Redis { get; set; }
-
-    /// <summary>A prefix for every Redis key, so several brokers (or test runs) can share one Redis. Default: none.</summary>
-    public string? RedisKeyPrefix { get; set; }
-
-    /// <summary>
-    /// Run on a Redis that could lose an acknowledged revocation (see README). Default: false: the
-    /// broker refuses to start unless Redis has appendonly yes, appendfsync always, maxmemory-policy noeviction.
-    /// </summary>
-    public bool RedisAcceptDataLossRisk { get; set; }
-
-    /// <summary>How long to wait for Redis before answering UNAVAILABLE; one grant waits this long in all. Default: 2 seconds.</summary>
-    public TimeSpan? RedisTimeout { get; set; }
-
-    /// <summary>How often Redis's safety settings, evictions and memory are checked while serving. Default: 2 seconds.</summary>
-    public TimeSpan? RedisSafetyCheckInterval { get; set; }
-
-    /// <summary>Share of Redis <c>maxmemory</c> above which new grants are refused (RESOURCE_EXHAUSTED). Default: 0.9.</summary>
-    public double? RedisMemoryWatermark { get; set; }
 
     /// <summary>Trust the local dev identity issuer. Default: true in the Development environment, false elsewhere.</summary>
     public bool? DevIdentities { get; set; }

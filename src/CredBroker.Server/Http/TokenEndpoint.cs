@@ -78,13 +78,13 @@ public static partial class TokenEndpoint
 
         if (authenticated.Identity is not { } identity)
         {
-            LogBadAssertion(logger, authenticated.Failure!);
+            ServerLog.TokenEndpointBadAssertion(logger, authenticated.Failure!);
             return (null, OAuthErrors.InvalidGrant("assertion: " + authenticated.Failure));
         }
 
         if (!CallerRoles.Holds(policy, identity.Id, Role.Agent))
         {
-            LogNotAnAgent(logger, identity.Id);
+            ServerLog.TokenEndpointNotAnAgent(logger, identity.Id);
             // RFC 6749 section 5.2: the identity is genuine but not allowed this grant.
             return (null, OAuthErrors.UnauthorizedClient($"{identity.Id} lacks role agent (it is not a workload in policy), which the token endpoint requires"));
         }
@@ -115,10 +115,4 @@ public static partial class TokenEndpoint
             },
         });
     }
-
-    [LoggerMessage(EventId = 6030, Level = LogLevel.Information, Message = "Refused a token request: bad assertion: {Reason}")]
-    private static partial void LogBadAssertion(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 6031, Level = LogLevel.Information, Message = "Refused a token request of {Caller}: not a workload in policy")]
-    private static partial void LogNotAnAgent(ILogger logger, string caller);
 }

@@ -29,7 +29,7 @@ public sealed partial class KeyRingRefresh(SigningKeyRing ring, IOptions<Signing
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {
                 // The keys in memory keep signing; a half-written or unreadable file is retried next tick.
-                LogReloadFailed(e, options.Value.KeyDirectory);
+                ServerLog.KeyRingRefreshReloadFailed(logger, e, options.Value.KeyDirectory);
                 continue;
             }
 
@@ -38,7 +38,7 @@ public sealed partial class KeyRingRefresh(SigningKeyRing ring, IOptions<Signing
             {
                 var added = string.Join(' ', now.Except(known));
                 var removed = string.Join(' ', known.Except(now));
-                LogKeysChanged(added, removed, ring.Active.Kid);
+                ServerLog.KeyRingRefreshKeysChanged(logger, added, removed, ring.Active.Kid);
             }
 
             known = now;
@@ -46,10 +46,4 @@ public sealed partial class KeyRingRefresh(SigningKeyRing ring, IOptions<Signing
     }
 
     private HashSet<string> Kids() => ring.Published.Select(k => k.Kid).ToHashSet(StringComparer.Ordinal);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Signing keys changed: published {Added}; unpublished {Removed}; active {Active}")]
-    private partial void LogKeysChanged(string added, string removed, string active);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not reread the key directory {Directory}; the keys already loaded stay in use")]
-    private partial void LogReloadFailed(Exception exception, string directory);
 }

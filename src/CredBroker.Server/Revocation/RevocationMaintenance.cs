@@ -43,7 +43,7 @@ public sealed partial class RevocationMaintenance(IRevocationLog log, RuleLifeti
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogSkipped(e, "generation check");
+            ServerLog.RevocationMaintenanceSkipped(logger, e, "generation check");
         }
     }
 
@@ -56,10 +56,7 @@ public sealed partial class RevocationMaintenance(IRevocationLog log, RuleLifeti
         }
         catch (BrokerStoreUnavailableException e)
         {
-            LogSkipped(e, "log trim");
+            ServerLog.RevocationMaintenanceSkipped(logger, e, "log trim");
         }
     }
-
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Debug, Message = "Revocation {Task} skipped: store unavailable")]
-    private partial void LogSkipped(Exception error, string task);
 }

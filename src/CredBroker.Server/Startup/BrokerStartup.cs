@@ -40,7 +40,7 @@ public static partial class BrokerStartup
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 var keys = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.SigningKeys.SigningKeyOptions>>().Value;
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BrokerStartup).FullName!);
-                LogKeyDirectory(logger, keys.KeyDirectory);
+                ServerLog.BrokerStartupKeyDirectory(logger, keys.KeyDirectory);
                 await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -110,7 +110,4 @@ public static partial class BrokerStartup
 
         return string.Equals(level, "Debug", StringComparison.OrdinalIgnoreCase) || string.Equals(level, "Trace", StringComparison.OrdinalIgnoreCase);
     }
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "signing keys: {KeyDirectory}")]
-    private static partial void LogKeyDirectory(ILogger logger, string keyDirectory);
 }

@@ -159,15 +159,15 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
 
     private sealed record Snapshot(IReadOnlyDictionary<string, IssuerKey> Keys, DateTimeOffset FetchedAt);
 
-    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Identity issuer {Issuer}: key set from {Location} now holds {Count} keys ({Kids})")]
+    [LoggerMessage(EventId = 6500, Level = LogLevel.Information, Message = "Identity issuer {Issuer}: key set from {Location} now holds {Count} keys ({Kids})")]
     private partial void LogKeysChanged(string issuer, string location, int count, string kids);
 
-    [LoggerMessage(EventId = 6011, Level = LogLevel.Warning, Message = "Identity issuer {Issuer}: could not fetch key set from {Location} ({Reason}); {Consequence}")]
+    [LoggerMessage(EventId = 6501, Level = LogLevel.Warning, Message = "Identity issuer {Issuer}: could not fetch key set from {Location} ({Reason}); {Consequence}")]
     private partial void LogFetchFailed(string issuer, string location, string reason, string consequence);
 
-    [LoggerMessage(EventId = 6012, Level = LogLevel.Warning, Message = "Identity issuer {Issuer}: skipped a key: {Reason}")]
+    [LoggerMessage(EventId = 6502, Level = LogLevel.Warning, Message = "Identity issuer {Issuer}: skipped a key: {Reason}")]
     private partial void LogKeySkipped(string issuer, string reason);
 
-    [LoggerMessage(EventId = 6013, Level = LogLevel.Debug, Message = "Identity issuer {Issuer}: key set was fetched moments ago; not fetching again yet")]
+    [LoggerMessage(EventId = 6503, Level = LogLevel.Debug, Message = "Identity issuer {Issuer}: key set was fetched moments ago; not fetching again yet")]
     private partial void LogRefreshHeldBack(string issuer);
 }

@@ -20,7 +20,7 @@ public sealed partial class SettingNamesTests
     /// <summary>Each configuration section and the options types bound to it.</summary>
     private static readonly (string Section, Type[] Types)[] Sections =
     [
-        ("CredBroker", [typeof(BrokerOptions), typeof(ServerOptions)]),
+        ("CredBroker", [typeof(BrokerOptions), typeof(ServerOptions), typeof(CredBroker.Redis.RedisStoreOptions)]),
         ("CredBroker:Keys", [typeof(SigningKeyOptions)]),
         ("CredBroker:Storage", [typeof(StoreOptions)]),
         ("CredBroker:Audit", [typeof(AuditOptions), typeof(CredBroker.Redis.RedisAuditOptions)]),
@@ -97,7 +97,9 @@ public sealed partial class SettingNamesTests
             return (path[0] is "N" or "K" || int.TryParse(path[0], out _)) && Resolves(element, path[1..]);
         }
 
-        var property = type.GetProperty(path[0], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+        // The binder's name for a property: its [ConfigurationKeyName], else its own.
+        var property = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(p => string.Equals(p.GetCustomAttribute<Microsoft.Extensions.Configuration.ConfigurationKeyNameAttribute>()?.Name ?? p.Name, path[0], StringComparison.OrdinalIgnoreCase));
         return property is not null && Resolves(property.PropertyType, path[1..]);
     }
 

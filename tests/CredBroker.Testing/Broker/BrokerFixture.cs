@@ -114,6 +114,8 @@ public sealed class BrokerFixture : IAsyncDisposable
         }
         catch
         {
+            // The test sees the exception; what the host logged on its way down (the cause, its own "failed to start") is that same failure.
+            logs.ExpectErrors();
             await app.DisposeAsync();
             throw;
         }

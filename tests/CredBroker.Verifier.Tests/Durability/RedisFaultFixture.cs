@@ -37,7 +37,16 @@ public abstract class RedisFaultFixture
             merged[key] = value;
         }
 
-        return await BrokerFixture.StartAsync(Redis.Endpoint, settings: merged, redisKeyPrefix: prefix ?? NewPrefix());
+        var broker = await BrokerFixture.StartAsync(Redis.Endpoint, settings: merged, redisKeyPrefix: prefix ?? NewPrefix());
+
+        // These tests break Redis on purpose: what the broker says about it at Error and above is expected, nothing else.
+        broker.Logs.ExpectErrorsFrom(
+            "StackExchange.Redis",
+            "CredBroker.Redis.RedisPersistenceGuard",
+            "CredBroker.Redis.RedisStoreWarmUp: Redis lost data",
+            "CredBroker.Core.Revocation.RevocationBroker: Kill switch engaged in this broker's memory only",
+            "Microsoft.Extensions.Diagnostics.HealthChecks");
+        return broker;
     }
 
     protected static string NewPrefix() => "d" + Guid.NewGuid().ToString("N")[..8] + ":";
