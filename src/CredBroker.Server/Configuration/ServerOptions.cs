@@ -44,6 +44,12 @@ public sealed class ServerOptions
     /// </summary>
     public string? PublicHttpUrl { get; set; }
 
+    /// <summary>
+    /// Serve gRPC server reflection (<c>grpc.reflection.v1</c> and <c>v1alpha</c>), so <c>grpcurl</c> can list and call
+    /// the services without the protos. Default: true in the Development environment, false elsewhere.
+    /// </summary>
+    public bool? GrpcReflection { get; set; }
+
     /// <summary>Largest gRPC message accepted, in bytes. Default: 2 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 2 * 1024 * 1024;
 
