@@ -45,7 +45,7 @@ public sealed class ServerOptions
     public string? PublicHttpUrl { get; set; }
 
     /// <summary>
-    /// Serve gRPC server reflection (<c>grpc.reflection.v1</c> and <c>v1alpha</c>), so <c>grpcurl</c> can list and call
+    /// Serve gRPC server reflection (the standard <c>ServerReflection</c> service), so <c>grpcurl</c> can list and call
     /// the services without the protos. Default: true in the Development environment, false elsewhere.
     /// </summary>
     public bool? GrpcReflection { get; set; }
