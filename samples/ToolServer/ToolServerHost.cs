@@ -26,6 +26,8 @@ public static class ToolServerHost
         builder.Services.AddAuthentication(CredBrokerTokenDefaults.AuthenticationScheme).AddCredBrokerToken();
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<TicketDesk>();
+        // Ready only while the revocation view is fresh: a stale one would refuse (or introspect) every token.
+        builder.Services.AddHealthChecks().AddCredBrokerVerifier();
 
         var app = builder.Build();
         app.UseAuthentication();
@@ -45,6 +47,7 @@ public static class ToolServerHost
             })
             .RequireAuthorization(p => p.RequireCredBrokerTool(CommentTool));
         app.MapGet("/healthz", () => "ok");
+        app.MapHealthChecks("/healthz/ready");
         return app;
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using CredBroker.Client.Identity;
 using CredBroker.Client.Internal;
 using CredBroker.Protocol.V1;
@@ -14,6 +16,14 @@ namespace CredBroker.Client;
 /// </summary>
 public sealed partial class CredBrokerClient : IDisposable
 {
+    /// <summary>
+    /// The client's OpenTelemetry trace source: one span per broker call (e.g. <c>CredBrokerClient.RequestGrant</c>),
+    /// whose W3C <c>traceparent</c> goes to the broker with the call. Add it with <c>AddSource(CredBrokerClient.ActivitySourceName)</c>.
+    /// </summary>
+    public const string ActivitySourceName = "CredBroker.Client";
+
+    private static readonly ActivitySource Source = new(ActivitySourceName);
+
     private readonly IBrokerStubs stubs;
     private readonly Func<CancellationToken, ValueTask<string>> identityToken;
     private readonly TimeSpan callTimeout;
@@ -114,8 +124,9 @@ public sealed partial class CredBrokerClient : IDisposable
 
     public void Dispose() => stubs.Dispose();
 
-    private async Task<TResponse> CallAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
+    private async Task<TResponse> CallAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken, [CallerMemberName] string operation = "")
     {
+        using var activity = Source.StartActivity("CredBrokerClient." + (operation.EndsWith("Async", StringComparison.Ordinal) ? operation[..^5] : operation));
         // The token is fetched here, not in CallCredentials, so a provider failure (a missing token
         // file) reaches the caller as itself rather than as a wrapped INTERNAL status. Sending it over
         // cleartext is governed by the options' loopback rule, checked when the client was built.
@@ -130,6 +141,8 @@ public sealed partial class CredBrokerClient : IDisposable
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
+            activity?.SetTag("rpc.grpc.status_code", (int)e.StatusCode);
+            activity?.SetStatus(ActivityStatusCode.Error, e.StatusCode.ToString());
             throw CredBrokerException.From(e);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)

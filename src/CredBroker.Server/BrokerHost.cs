@@ -17,7 +17,6 @@ using CredBroker.Server.Startup;
 using CredBroker.Server.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 
 namespace CredBroker.Server;
 
@@ -53,7 +52,9 @@ public static class BrokerHost
         builder.Services.AddSingleton<CallSlots>();
         builder.Services.Configure<BrokerOptions>(section);
         builder.Services.Configure<SigningKeyOptions>(section.GetSection("Keys"));
-        builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = Path.GetFullPath(o.KeyDirectory));
+        builder.Services.PostConfigure<SigningKeyOptions>(o => o.KeyDirectory = string.IsNullOrWhiteSpace(o.KeyDirectory)
+            ? throw new OptionsValidationException("CredBroker:Keys", typeof(SigningKeyOptions), ["CredBroker:Keys:KeyDirectory is empty: name the directory of the signing keys (--CredBroker:Keys:KeyDirectory=.credbroker/keys, the default when unset)"])
+            : Path.GetFullPath(o.KeyDirectory));
         builder.Services.Configure<StoreOptions>(section.GetSection("Storage"));
         builder.Services.Configure<ServerOptions>(section);
         builder.Services.AddOptions<ServerOptions>().ValidateOnStart();
@@ -101,10 +102,7 @@ public static class BrokerHost
             o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<AuditActorInterceptor>();
         });
-        // No scrape cache: a scrape right after a decision shows it (the exporter caches 300 ms by default).
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
-        builder.Services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>("audit").AddCheck<StoreSafetyHealthCheck>("store-safety");
+        builder.AddBrokerObservability(server);
         builder.Services.AddHostedService<KeyRingRefresh>();
         builder.Services.AddHostedService<RevocationMaintenance>();
         builder.Services.AddHostedService<RevocationFeedService>();
@@ -116,13 +114,10 @@ public static class BrokerHost
         app.MapGrpcService<TaskRpc>();
         app.MapGrpcService<AdminRpc>();
         app.MapGrpcService<VerifyRpc>();
-        app.MapGrpcHealthChecksService();
         app.MapWellKnown();
         app.MapTokenEndpoint();
         app.MapAuditKeys();
-
-        // Prometheus text on GET /metrics, on every listener (the HTTP/1.1 one is where scrapers come).
-        app.MapPrometheusScrapingEndpoint();
+        app.MapBrokerObservability();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Tokens;
@@ -20,6 +21,14 @@ namespace CredBroker.Verifier;
 /// </summary>
 public sealed partial class TokenVerifier
 {
+    /// <summary>
+    /// The verifier's OpenTelemetry trace source: one span per token check (<c>TokenVerifier.Validate</c>), a child of the
+    /// tool server's request span and so of the agent's trace. Add it with <c>AddSource(TokenVerifier.ActivitySourceName)</c>.
+    /// </summary>
+    public const string ActivitySourceName = "CredBroker.Verifier";
+
+    private static readonly ActivitySource Source = new(ActivitySourceName);
+
     private readonly AccessTokenValidator validator;
     private readonly JwksCache keys;
     private readonly ValidatedTokenCache validated;
@@ -55,6 +64,25 @@ public sealed partial class TokenVerifier
     public Task<TokenVerification> ValidateAsync(string? token, CancellationToken cancellationToken = default) => VerifyAsync(token, null, cancellationToken);
 
     private async Task<TokenVerification> VerifyAsync(string? token, string? tool, CancellationToken cancellationToken)
+    {
+        using var activity = Source.StartActivity("TokenVerifier.Validate");
+        var verification = await VerifyCoreAsync(token, tool, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            // Names and ids only: never the token.
+            activity.SetTag("credbroker.tool", tool);
+            activity.SetTag("credbroker.grant_id", verification.Claims?.JwtId);
+            activity.SetTag("credbroker.task_id", verification.Claims?.TaskId);
+            if (verification.Failure is { } failure)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, failure.ToString());
+            }
+        }
+
+        return verification;
+    }
+
+    private async Task<TokenVerification> VerifyCoreAsync(string? token, string? tool, CancellationToken cancellationToken)
     {
         var validation = await ValidateTokenAsync(token, cancellationToken).ConfigureAwait(false);
         if (validation.Claims is not { } claims)

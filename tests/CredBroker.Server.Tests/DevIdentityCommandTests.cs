@@ -32,6 +32,31 @@ public sealed class DevIdentityCommandTests
     }
 
     [Test]
+    public async Task Outside_Development_without_the_brokers_settings_it_says_what_is_missing_and_exits_2()
+    {
+        var directory = Directory.CreateTempSubdirectory("credbroker-cmd-").FullName;
+        var (exit, output, error) = await RunServerAsync(directory, development: false, "dev", "identity", TestPolicy.Support);
+
+        Assert.That(exit, Is.EqualTo(2), error);
+        Assert.That(error, Does.StartWith("error: CredBroker:PolicyFile is not set"));
+        Assert.That(error, Does.Contain("--CredBroker:PolicyFile=").And.Contain("--dev"), "how to pass it");
+        Assert.That(error, Does.Not.Contain(" at "), "no stack trace");
+        Assert.That(output, Is.Empty);
+    }
+
+    [Test]
+    public async Task An_empty_key_directory_setting_is_named_and_exits_2()
+    {
+        var directory = Directory.CreateTempSubdirectory("credbroker-cmd-").FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "dev-policy.yaml"), Path.Combine(directory, "policy.yaml"));
+        var (exit, _, error) = await RunServerAsync(directory, "dev", "identity", "spiffe://dev.local/agents/support", "--CredBroker:Keys:KeyDirectory=");
+
+        Assert.That(exit, Is.EqualTo(2), error);
+        Assert.That(error, Does.Contain("CredBroker:Keys:KeyDirectory is empty"));
+        Assert.That(error, Does.Not.Contain(" at "), "no stack trace");
+    }
+
+    [Test]
     public async Task Keys_are_private_files()
     {
         await using var broker = await BrokerFixture.StartAsync();
@@ -43,7 +68,10 @@ public sealed class DevIdentityCommandTests
         }
     }
 
-    private static async Task<(int Exit, string Output, string Error)> RunServerAsync(string directory, params string[] args)
+    private static Task<(int Exit, string Output, string Error)> RunServerAsync(string directory, params string[] args) => RunServerAsync(directory, development: true, args);
+
+    /// <param name="development">Whether it runs in the Development environment with this directory's key and policy settings, or bare (Production, none).</param>
+    private static async Task<(int Exit, string Output, string Error)> RunServerAsync(string directory, bool development, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CredBroker.Server.dll"));
@@ -52,10 +80,22 @@ public sealed class DevIdentityCommandTests
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["CredBroker__Keys__KeyDirectory"] = Path.Combine(directory, "keys");
-        start.Environment["CredBroker__PolicyFile"] = Path.Combine(directory, "policy.yaml");
+        start.WorkingDirectory = directory;
+        if (development)
+        {
+            start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+            start.Environment["CredBroker__Keys__KeyDirectory"] = Path.Combine(directory, "keys");
+            start.Environment["CredBroker__PolicyFile"] = Path.Combine(directory, "policy.yaml");
+        }
+        else
+        {
+            foreach (var variable in new[] { "DOTNET_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT", "CredBroker__Keys__KeyDirectory", "CredBroker__PolicyFile" })
+            {
+                start.Environment.Remove(variable);
+            }
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

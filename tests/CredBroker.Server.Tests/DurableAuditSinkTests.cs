@@ -48,6 +48,13 @@ public sealed class DurableAuditSinkTests
             Assert.That(await health.Content.ReadAsStringAsync(), Is.EqualTo("Unhealthy"));
         }
 
+        using (var ready = await broker.Http.GetAsync("/healthz/ready"))
+        using (var live = await broker.Http.GetAsync("/healthz/live"))
+        {
+            Assert.That((int)ready.StatusCode, Is.EqualTo(503), "readiness: the durable audit sink takes no events");
+            Assert.That((int)live.StatusCode, Is.EqualTo(200), "liveness stays healthy");
+        }
+
         var grpcHealth = await new Grpc.Health.V1.Health.HealthClient(broker.Channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
         Assert.That(grpcHealth.Status, Is.EqualTo(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing));
 
@@ -58,6 +65,11 @@ public sealed class DurableAuditSinkTests
         using (var health = await broker.Http.GetAsync("/healthz"))
         {
             Assert.That((int)health.StatusCode, Is.EqualTo(200));
+        }
+
+        using (var ready = await broker.Http.GetAsync("/healthz/ready"))
+        {
+            Assert.That((int)ready.StatusCode, Is.EqualTo(200), "ready again once the sink takes events");
         }
 
         Assert.That(AuditChain.Verify((await File.ReadAllLinesAsync(file)).Select(AuditCanonical.Parse)), Is.Null);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using CredBroker.Client;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
 using Microsoft.AspNetCore.Builder;
@@ -9,6 +11,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using ToolServer;
 
 namespace CredBroker.Verifier.Tests;
@@ -179,6 +183,11 @@ public sealed class ToolServerTests
         }
 
         var grant = await GrantAsync(ToolServerHost.ReadTool);
+        using (var ready = await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative)))
+        {
+            Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), "ready while the revocation view is fresh");
+        }
+
         await broker.StopAsync();
 
         var status = await Eventually.ResultAsync(
@@ -191,5 +200,39 @@ public sealed class ToolServerTests
             TimeSpan.FromSeconds(6),
             "the tool server to notice it is cut off");
         Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        using var stale = await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+        Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the verifier's health check: revocation view stale");
+    }
+
+    [Test]
+    public async Task One_trace_spans_the_client_the_brokers_RequestGrant_and_the_verifier_and_the_grants_audit_event_carries_it()
+    {
+        var spans = new List<Activity>();
+        using var agentSource = new ActivitySource("test.agent");
+        ActivityTraceId trace;
+        BrokerGrant grant;
+        using (var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(agentSource.Name, CredBrokerClient.ActivitySourceName, "CredBroker", TokenVerifier.ActivitySourceName, "Microsoft.AspNetCore")
+            .AddInMemoryExporter(spans)
+            .Build())
+        {
+            using var client = CredBrokerClient.Create(new CredBrokerClientOptions { Address = broker.Address, IdentityToken = broker.IdentityToken(TestPolicy.Support), AllowCleartext = true });
+            using var action = agentSource.StartActivity("agent reads the tickets")!;
+            trace = action.TraceId;
+            grant = await client.RequestGrantAsync(new GrantRequest(BrokerFixture.NewTaskId(), "read the queue", [ToolServerHost.ReadTool]));
+            using var response = await GetTicketsAsync(grant.AccessToken);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        // The provider is shut down: nothing is added to the list while it is read.
+        var inTrace = spans.Where(s => s.TraceId == trace).Select(s => (s.Source.Name, s.DisplayName)).ToList();
+        Assert.That(inTrace, Does.Contain((CredBrokerClient.ActivitySourceName, "CredBrokerClient.RequestGrant")), "the client's span");
+        Assert.That(inTrace, Does.Contain(("CredBroker", "/credbroker.v1.GrantService/RequestGrant")), "the broker's span, from the traceparent the client sent");
+        Assert.That(inTrace, Does.Contain((TokenVerifier.ActivitySourceName, "TokenVerifier.Validate")), "the verifier's span on the tool server");
+
+        var audit = broker.Services.GetRequiredService<CredBroker.Core.Audit.InMemoryAuditSink>();
+        var issued = (await audit.ReadAsync(null, 10_000, CancellationToken.None)).Select(r => r.Event).Single(e => e.Kind == CredBroker.Core.Audit.AuditKinds.GrantIssued && e.GrantId == grant.GrantId);
+        Assert.That(issued.TraceId, Is.EqualTo(trace.ToHexString()));
+        Assert.That(CredBroker.Core.Audit.AuditCanonical.ToJson(issued), Does.Contain($"\"trace_id\":\"{trace.ToHexString()}\""), "the stored line carries it");
     }
 }

@@ -38,6 +38,11 @@ public static class AuditCanonical
             json.WriteString("decision", e.Decision);
             json.WriteString("caller", e.Caller);
             json.WriteString("request_id", e.RequestId);
+            if (e.TraceId.Length > 0)
+            {
+                json.WriteString("trace_id", e.TraceId);
+            }
+
             json.WriteString("workload_id", e.WorkloadId);
             json.WriteString("owner", e.Owner);
             json.WriteString("task_id", e.TaskId);
@@ -95,7 +100,10 @@ public static class AuditCanonical
                 Text(root, "reason"),
                 root.GetProperty("evidence").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty, StringComparer.Ordinal),
                 Text(root, "prev_hash"),
-                Text(root, "hash"));
+                Text(root, "hash"))
+            {
+                TraceId = root.TryGetProperty("trace_id", out var trace) ? trace.GetString() ?? string.Empty : string.Empty,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {

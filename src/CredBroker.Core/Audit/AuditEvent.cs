@@ -28,4 +28,11 @@ public sealed record AuditEvent(
     string Reason,
     IReadOnlyDictionary<string, string> Evidence,
     string PrevHash,
-    string Hash);
+    string Hash)
+{
+    /// <summary>
+    /// The W3C trace id (32 lowercase hex digits) of the call that made the decision; empty outside a trace.
+    /// Hashed only when set, so events written before the field existed keep their hashes.
+    /// </summary>
+    public string TraceId { get; init; } = string.Empty;
+}

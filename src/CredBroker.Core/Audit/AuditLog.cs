@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CredBroker.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -65,7 +66,12 @@ public sealed partial class AuditLog(IEnumerable<IAuditSink> sinks, TimeProvider
             entry.Reason,
             entry.Evidence,
             string.Empty,
-            string.Empty);
+            string.Empty)
+        {
+            // The W3C trace the decision was made in (the caller's traceparent continued), so one agent action
+            // can be followed from its grant to its tool use; empty outside a trace.
+            TraceId = Activity.Current is { } activity ? activity.TraceId.ToHexString() : string.Empty,
+        };
 
         var record = RecordSinks;
         AuditEvent? taken = null;

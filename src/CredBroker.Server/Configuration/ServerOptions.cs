@@ -26,6 +26,12 @@ public sealed class ServerOptions
     /// </summary>
     public string? PublicHttpUrl { get; set; }
 
+    /// <summary>
+    /// Serve gRPC server reflection (the standard <c>ServerReflection</c> service), so <c>grpcurl</c> can list and call
+    /// the services without the protos. Default: true in the Development environment, false elsewhere.
+    /// </summary>
+    public bool? GrpcReflection { get; set; }
+
     /// <summary>Largest gRPC message accepted, in bytes. Default: 2 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 2 * 1024 * 1024;
 

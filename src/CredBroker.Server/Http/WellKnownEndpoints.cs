@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace CredBroker.Server.Http;
 
-/// <summary>The HTTP beside gRPC: JWKS, RFC 8414 metadata, and a liveness probe.</summary>
+/// <summary>The HTTP beside gRPC: JWKS and RFC 8414 metadata (the probes: <see cref="Telemetry.BrokerObservability"/>).</summary>
 public static class WellKnownEndpoints
 {
     public const string JwksPath = "/.well-known/jwks.json";
@@ -51,8 +51,6 @@ public static class WellKnownEndpoints
                 ["credbroker_grpc_services"] = GrpcServices,
             });
         });
-
-        endpoints.MapHealthChecks("/healthz");
         return endpoints;
     }
 }

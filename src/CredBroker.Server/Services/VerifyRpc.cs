@@ -45,6 +45,12 @@ public sealed class VerifyRpc(TokenIntrospector introspector, RevocationWatch wa
             // Ending the stream cleanly is the signal to reconnect.
             return;
         }
+        catch (InvalidOperationException) when (watching.IsCancellationRequested)
+        {
+            // The call ended (the verifier hung up, or the broker is stopping) between reading an item and writing it:
+            // nothing is lost, the verifier resumes from its last cursor. Seen as an error log at shutdown otherwise.
+            return;
+        }
         catch (WatcherTooSlowException e)
         {
             throw RpcErrors.From(Refusal.StoreUnavailable(e.Message));

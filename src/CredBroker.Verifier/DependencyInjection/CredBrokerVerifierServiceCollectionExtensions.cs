@@ -36,6 +36,16 @@ public static class CredBrokerVerifierServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Adds <see cref="RevocationViewHealthCheck"/>: unhealthy while the verifier's revocation view is stale. Needs
+    /// <see cref="AddCredBrokerVerifier(IServiceCollection, Action{CredBrokerVerifierOptions})"/>. Tags, e.g. <c>["ready"]</c>, let a readiness probe select it.
+    /// </summary>
+    public static IHealthChecksBuilder AddCredBrokerVerifier(this IHealthChecksBuilder builder, string name = RevocationViewHealthCheck.Name, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddCheck<RevocationViewHealthCheck>(name, failureStatus: null, tags: tags ?? []);
+    }
+
     /// <summary>Names the tool each gRPC method of this server needs; a method not named is refused (deny by default).</summary>
     public static IServiceCollection AddCredBrokerGrpcTools(this IServiceCollection services, Action<CredBrokerGrpcOptions> configure) =>
         services.Configure(configure);

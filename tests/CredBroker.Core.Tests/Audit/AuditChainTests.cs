@@ -31,6 +31,23 @@ public sealed class AuditChainTests
     }
 
     [Test]
+    public async Task A_trace_id_is_hashed_and_round_trips_and_an_event_without_one_keeps_the_form_it_had()
+    {
+        const string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        var sink = new InMemoryAuditSink(Options.Create(new AuditOptions()));
+        var plain = (await ChainAsync(1))[0];
+        var traced = await sink.AppendAsync(plain with { Seq = 0, PrevHash = string.Empty, Hash = string.Empty, TraceId = trace }, CancellationToken.None);
+
+        Assert.That(AuditCanonical.ToJson(plain), Does.Not.Contain("trace_id"), "an event outside a trace (or written before the field) is hashed as before");
+        Assert.That(AuditCanonical.ToJson(traced), Does.Contain($"\"trace_id\":\"{trace}\""));
+        Assert.That(traced.Hash, Is.Not.EqualTo(plain.Hash), "the trace id is covered by the hash");
+        var parsed = AuditCanonical.Parse(AuditCanonical.ToJson(traced));
+        Assert.That(parsed.TraceId, Is.EqualTo(trace));
+        Assert.That(AuditChain.Verify([parsed]), Is.Null);
+        Assert.That(AuditChain.Verify([parsed with { TraceId = "00000000000000000000000000000001" }]), Is.Not.Null, "an edited trace id breaks the chain");
+    }
+
+    [Test]
     public async Task The_canonical_line_round_trips_to_the_same_hash()
     {
         var events = await ChainAsync(2);
