@@ -50,10 +50,10 @@ public sealed class AuthorizationServerMetadataTests
         // Introspection and revocation are gRPC calls; the token endpoint is the one HTTP endpoint.
         Assert.That(names.Where(n => n.EndsWith("_endpoint", StringComparison.Ordinal)), Is.EqualTo(new[] { "token_endpoint" }));
         Assert.That(names, Has.None.StartsWith("introspection_").And.None.StartsWith("revocation_"));
-        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer" }));
+        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_credentials", "urn:openid:params:grant-type:ciba" }));
         Assert.That(metadata.GetProperty("authorization_details_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "credbroker_task" }));
-        // The jwt-bearer assertion is the identity: there is no client authentication to advertise.
-        Assert.That(metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray(), Is.Empty);
+        // A JWT-SVID client assertion (RFC 7523 section 2.2) or an X.509-SVID client certificate (RFC 8705); never a secret.
+        Assert.That(metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()), Is.EqualTo(new[] { "private_key_jwt", "tls_client_auth" }));
     }
 
     [Test]

@@ -64,7 +64,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                     return new GrantOutcome.Refused(denied);
                 }
 
-                if (await log.TryAppendAsync(Issued(grant), cancellationToken).ConfigureAwait(false) is null)
+                if (await log.TryAppendAsync(Wired(Issued(grant), request), cancellationToken).ConfigureAwait(false) is null)
                 {
                     LogUnrecordedGrantRetracted(grant.GrantId, grant.TaskId);
                     await RetractAsync(grant, "audit log unavailable", CancellationToken.None).ConfigureAwait(false);
@@ -82,7 +82,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                 return outcome;
             case GrantOutcome.Pending { Approval: var approval }:
                 // A held request is on record before the agent learns its approval id.
-                return await log.TryAppendAsync(ApprovalAudit.Pending(approval), cancellationToken).ConfigureAwait(false) is null
+                return await log.TryAppendAsync(Wired(ApprovalAudit.Pending(approval), request), cancellationToken).ConfigureAwait(false) is null
                     ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
                     : outcome;
             default:
@@ -130,8 +130,14 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         TaskId = request.TaskId,
         Purpose = request.Purpose,
         Tools = request.Tools,
-        Evidence = request.Context,
+        Evidence = Wired(request.Context, request.Wire),
     };
+
+    private static AuditEntry Wired(AuditEntry entry, GrantRequest request) => entry with { Evidence = Wired(entry.Evidence, request.Wire) };
+
+    /// <summary>The front door as evidence <c>wire</c>; the broker's fact wins over a context key of that name.</summary>
+    private static IReadOnlyDictionary<string, string> Wired(IReadOnlyDictionary<string, string> evidence, string? wire) =>
+        wire is null ? evidence : new Dictionary<string, string>(evidence, StringComparer.Ordinal) { ["wire"] = wire };
 
     private static AuditEntry Issued(GrantRecord grant) => new(AuditKinds.GrantIssued, "allow")
     {
