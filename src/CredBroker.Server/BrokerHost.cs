@@ -121,6 +121,8 @@ public static class BrokerHost
         app.MapGrpcHealthChecksService();
         app.MapWellKnown();
         app.MapTokenEndpoint();
+        app.MapIntrospectionEndpoint();
+        app.MapRevocationEndpoint();
         app.MapAuditKeys();
 
         // Prometheus text on GET /metrics, on every listener (the HTTP/1.1 one is where scrapers come).

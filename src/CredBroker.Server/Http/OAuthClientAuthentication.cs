@@ -50,6 +50,13 @@ public static partial class OAuthClientAuthentication
     /// <summary>The identity the client proved, admitted under <paramref name="role"/>; or the error to answer.</summary>
     public static async Task<(Caller? Caller, OAuthError? Error)> AuthenticateAsync(HttpContext http, ClientCredential credential, BrokerPolicy policy, Role role, string endpoint)
     {
+        var (identity, refused) = await IdentifyAsync(http, credential, endpoint).ConfigureAwait(false);
+        return refused is null ? Admit(identity!, policy, endpoint, Logger(http), role) : (null, refused);
+    }
+
+    /// <summary>The identity the client proved, once: a single-use assertion cannot be checked twice.</summary>
+    public static async Task<(WorkloadIdentity? Identity, OAuthError? Error)> IdentifyAsync(HttpContext http, ClientCredential credential, string endpoint)
+    {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(credential);
         var logger = Logger(http);
@@ -87,21 +94,63 @@ public static partial class OAuthClientAuthentication
             return (null, OAuthErrors.InvalidClient($"client_id: '{clientId}' is not the authenticated identity {identity.Id}; omit client_id or send that one"));
         }
 
-        return Admit(identity, policy, role, endpoint, logger);
+        return (identity, null);
     }
 
-    /// <summary>An identity admitted under <paramref name="role"/>, or <c>unauthorized_client</c> naming the role it lacks.</summary>
-    public static (Caller? Caller, OAuthError? Error) Admit(WorkloadIdentity identity, BrokerPolicy policy, Role role, string endpoint, ILogger logger)
+    /// <summary>
+    /// The form of an endpoint that serves authenticated clients only (RFC 7662 section 2.1, RFC 7009 section 2.1):
+    /// read and shape-checked first, then the client authenticated and admitted under the first of
+    /// <paramref name="roles"/> it holds. Nothing is decided before both pass.
+    /// </summary>
+    public static async Task<(TokenRequestForm? Form, Caller? Caller, OAuthError? Error)> ReadAsync(HttpContext http, BrokerPolicy policy, string endpoint, params Role[] roles)
     {
-        ArgumentNullException.ThrowIfNull(identity);
-        if (!CallerRoles.Holds(policy, identity.Id, role))
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(roles);
+        var (form, badForm) = await TokenRequestForm.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (badForm is not null)
         {
-            LogLacksRole(logger, endpoint, identity.Id, role);
-            var what = role == Role.Agent ? "agent (it is not a workload in policy)" : role.ToString().ToLowerInvariant();
-            return (null, OAuthErrors.UnauthorizedClient($"{identity.Id} lacks role {what}, which {endpoint} requires"));
+            return (null, null, badForm);
         }
 
-        return (new Caller(identity, role), null);
+        var (credential, badCredential) = ClientCredential.Read(form!, http.Request);
+        if (badCredential is not null)
+        {
+            return (null, null, badCredential);
+        }
+
+        if (form!["token"] is null)
+        {
+            return (null, null, OAuthErrors.InvalidRequest("token: required, the access token to ask about"));
+        }
+
+        var (identity, refused) = await IdentifyAsync(http, credential!, endpoint).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return (null, null, refused);
+        }
+
+        Caller? caller;
+        (caller, refused) = Admit(identity!, policy, endpoint, Logger(http), roles);
+        return refused is null ? (form, caller, null) : (null, null, refused);
+    }
+
+    /// <summary>An identity admitted under the first of <paramref name="roles"/> it holds, or <c>unauthorized_client</c> naming the roles it lacks.</summary>
+    public static (Caller? Caller, OAuthError? Error) Admit(WorkloadIdentity identity, BrokerPolicy policy, string endpoint, ILogger logger, params Role[] roles)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(roles);
+        foreach (var role in roles)
+        {
+            if (CallerRoles.Holds(policy, identity.Id, role))
+            {
+                return (new Caller(identity, role), null);
+            }
+        }
+
+        var what = string.Join(" or ", roles.Select(r => r == Role.Agent ? "agent (it is not a workload in policy)" : r.ToString().ToLowerInvariant()));
+        LogLacksRole(logger, endpoint, identity.Id, what);
+        return (null, OAuthErrors.UnauthorizedClient($"{identity.Id} lacks role {what}, which {endpoint} requires"));
     }
 
     public static ILogger Logger(HttpContext http)
@@ -114,5 +163,5 @@ public static partial class OAuthClientAuthentication
     private static partial void LogBadClient(ILogger logger, string endpoint, string reason);
 
     [LoggerMessage(EventId = 6033, Level = LogLevel.Information, Message = "Refused {Caller} at {Endpoint}: lacks role {Role}")]
-    private static partial void LogLacksRole(ILogger logger, string endpoint, string caller, Role role);
+    private static partial void LogLacksRole(ILogger logger, string endpoint, string caller, string role);
 }

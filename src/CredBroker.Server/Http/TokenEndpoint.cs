@@ -135,7 +135,7 @@ public static partial class TokenEndpoint
             return (null, OAuthErrors.InvalidGrant("assertion: " + authenticated.Failure));
         }
 
-        return OAuthClientAuthentication.Admit(identity, policy, Role.Agent, "the token endpoint", logger);
+        return OAuthClientAuthentication.Admit(identity, policy, "the token endpoint", logger, Role.Agent);
     }
 
     /// <summary>RFC 6749 section 5.1, with the granted RFC 9396 authorization_details echoed (section 7).</summary>

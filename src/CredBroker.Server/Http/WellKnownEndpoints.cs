@@ -47,6 +47,10 @@ public static class WellKnownEndpoints
                 ["response_types_supported"] = Array.Empty<string>(),
                 ["grant_types_supported"] = GrantTypes,
                 ["token_endpoint_auth_methods_supported"] = AuthMethods,
+                ["introspection_endpoint"] = jwks.On(issuer, server.Value.PublicHttpUrl, IntrospectionEndpoint.Path).ToString(),
+                ["introspection_endpoint_auth_methods_supported"] = AuthMethods,
+                ["revocation_endpoint"] = jwks.On(issuer, server.Value.PublicHttpUrl, RevocationEndpoint.Path).ToString(),
+                ["revocation_endpoint_auth_methods_supported"] = AuthMethods,
                 // CIBA poll mode is how a request held for approval is collected (OpenID CIBA Core section 4).
                 ["backchannel_token_delivery_modes_supported"] = PollMode,
                 // RFC 9396 section 10.
