@@ -35,7 +35,8 @@ public sealed class McpEndToEndTests
         """;
 
     private static SampleProcess StartMcpServer(BrokerFixture broker, int httpPort, int port, string audience, string identity) =>
-        SampleProcess.Start(
+        SampleProcess.StartIn(
+            SampleProcess.BuiltSample("McpToolServer"),
             "McpToolServer",
             new Dictionary<string, string>
             {
@@ -63,7 +64,8 @@ public sealed class McpEndToEndTests
         await Loopback.WaitUntilHealthyAsync(new Uri($"http://127.0.0.1:{gitPort}/healthz"), () => git.HasExited, () => git.Output);
 
         var taskId = BrokerFixture.NewTaskId();
-        await using var agent = SampleProcess.Start(
+        await using var agent = SampleProcess.StartIn(
+            SampleProcess.BuiltSample("McpAgent"),
             "McpAgent",
             new Dictionary<string, string> { ["CREDBROKER_TOKEN"] = broker.IdentityToken(TestPolicy.Support) },
             "--server", $"http://127.0.0.1:{ticketsPort}/mcp", "--task", taskId, "--purpose", "triage ticket 42", "--scope", "tickets.read",
