@@ -60,7 +60,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
                     // Whatever the action, this grant's token must not leave: the rule fired on it.
                     await RetractAsync(grant, "anomaly: " + firings[0].Rule.Name, CancellationToken.None).ConfigureAwait(false);
                     var denied = Refusal.Denied($"{firings[0].Reason}; {firings[0].Outcome}");
-                    await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(denied.Kind)) with { Reason = denied.Message, GrantId = grant.GrantId }), cancellationToken).ConfigureAwait(false);
+                    await log.TryAppendAsync(Wired(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(denied.Kind)) with { Reason = denied.Message, GrantId = grant.GrantId }), request), cancellationToken).ConfigureAwait(false);
                     return new GrantOutcome.Refused(denied);
                 }
 
@@ -73,7 +73,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
 
                 return outcome;
             case GrantOutcome.Refused { Refusal: var refusal }:
-                await log.TryAppendAsync(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.AuditDetail ?? refusal.Message }), cancellationToken).ConfigureAwait(false);
+                await log.TryAppendAsync(Wired(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refusal.Kind)) with { Reason = refusal.AuditDetail ?? refusal.Message }), request), cancellationToken).ConfigureAwait(false);
                 if (IsOutOfScope(refusal))
                 {
                     await refusals.ObserveAsync(request, refusal, cancellationToken).ConfigureAwait(false);
@@ -88,7 +88,7 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
             default:
                 // Any other outcome is a decision that must be on record before it is answered.
                 var kind = outcome.GetType().Name.ToLowerInvariant();
-                return await log.TryAppendAsync(AuditBounds.Apply(Entry(request, "grant." + kind, kind)), cancellationToken).ConfigureAwait(false) is null
+                return await log.TryAppendAsync(Wired(AuditBounds.Apply(Entry(request, "grant." + kind, kind)), request), cancellationToken).ConfigureAwait(false) is null
                     ? new GrantOutcome.Refused(Refusal.StoreUnavailable("audit log unavailable; the request was not recorded"))
                     : outcome;
         }
@@ -130,12 +130,12 @@ public sealed partial class GrantAudit(AuditLog log, IPolicySource policy, IRevo
         TaskId = request.TaskId,
         Purpose = request.Purpose,
         Tools = request.Tools,
-        Evidence = Wired(request.Context, request.Wire),
+        Evidence = request.Context,
     };
 
     private static AuditEntry Wired(AuditEntry entry, GrantRequest request) => entry with { Evidence = Wired(entry.Evidence, request.Wire) };
 
-    /// <summary>The front door as evidence <c>wire</c>; the broker's fact wins over a context key of that name.</summary>
+    /// <summary>The front door as evidence <c>wire</c>, added after the bounds so it is never cut; the broker's fact wins over a context key of that name.</summary>
     private static IReadOnlyDictionary<string, string> Wired(IReadOnlyDictionary<string, string> evidence, string? wire) =>
         wire is null ? evidence : new Dictionary<string, string>(evidence, StringComparer.Ordinal) { ["wire"] = wire };
 
