@@ -26,7 +26,7 @@ public sealed record LoadOptions
 {
     public const string Usage = """
         usage: CredBroker.LoadTest <scenario> [options]
-          scenarios: ceiling | request-grant | introspect | task-churn | mixed | scale
+          scenarios: ceiling | request-grant | token-endpoint | introspect | task-churn | mixed | scale
           --store memory|redis     broker store (default memory); redis starts a redis-server (appendfsync always) unless --redis is given
           --redis HOST:PORT        use this Redis instead of starting one
           --engine h2load|dotnet   load engine (default: h2load for ceiling, request-grant, introspect; dotnet otherwise)
@@ -77,7 +77,7 @@ public sealed record LoadOptions
 
     public int BigTask { get; init; } = 10_000;
 
-    public static readonly string[] Scenarios = ["ceiling", "request-grant", "introspect", "task-churn", "mixed", "scale"];
+    public static readonly string[] Scenarios = ["ceiling", "request-grant", "token-endpoint", "introspect", "task-churn", "mixed", "scale"];
 
     /// <summary>Scenarios whose request body never changes, so h2load can repeat it.</summary>
     public static bool FixedBody(string scenario) => scenario is "ceiling" or "request-grant" or "introspect";

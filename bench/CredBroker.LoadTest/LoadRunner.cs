@@ -41,7 +41,7 @@ public static class LoadRunner
 
         if (options.Scenario != "ceiling")
         {
-            var scenario = await CreateAsync(options, clients, runId);
+            var scenario = await CreateAsync(options, clients, broker, runId);
             var result = await MeasureAsync(scenario, options, broker);
             if (ceiling is { RequestsPerSecond: > 0 })
             {
@@ -64,9 +64,10 @@ public static class LoadRunner
         return results;
     }
 
-    private static async Task<Scenario> CreateAsync(LoadOptions options, BenchClients clients, string runId) => options.Scenario switch
+    private static async Task<Scenario> CreateAsync(LoadOptions options, BenchClients clients, BrokerUnderTest broker, string runId) => options.Scenario switch
     {
         "request-grant" => new RequestGrantScenario(clients, runId),
+        "token-endpoint" => new TokenEndpointScenario(clients, broker, options.Connections, runId),
         "introspect" => await IntrospectScenario.CreateAsync(clients, runId),
         "task-churn" => new TaskChurnScenario(clients, runId, options.GrantsPerTask),
         "mixed" => new MixedScenario(clients, runId, new IntrospectRequest { Token = ((IntrospectRequest)(await IntrospectScenario.CreateAsync(clients, runId)).Fixed.Message).Token }),

@@ -46,6 +46,8 @@ public static class ToolServerHost
                 return desk.Comment(id, comment.Text, caller.Subject, caller.TaskId) is { } ticket ? Results.Ok(ticket) : Results.NotFound();
             })
             .RequireAuthorization(p => p.RequireCredBrokerTool(CommentTool));
+        // RFC 9728: every 401 and 403 names this document, so a client finds the broker and the tools on its own.
+        app.MapCredBrokerProtectedResource();
         app.MapGet("/healthz", () => "ok");
         app.MapHealthChecks("/healthz/ready");
         return app;

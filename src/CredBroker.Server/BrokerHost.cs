@@ -116,6 +116,8 @@ public static class BrokerHost
         app.MapGrpcService<VerifyRpc>();
         app.MapWellKnown();
         app.MapTokenEndpoint();
+        app.MapIntrospectionEndpoint();
+        app.MapRevocationEndpoint();
         app.MapAuditKeys();
         app.MapBrokerObservability();
         return app;

@@ -41,8 +41,11 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 6030, Level = LogLevel.Information, Message = "Refused a token request: bad assertion: {Reason}")]
     internal static partial void TokenEndpointBadAssertion(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 6031, Level = LogLevel.Information, Message = "Refused a token request of {Caller}: not a workload in policy")]
-    internal static partial void TokenEndpointNotAnAgent(ILogger logger, string caller);
+    [LoggerMessage(EventId = 6032, Level = LogLevel.Information, Message = "Refused a client at {Endpoint}: {Reason}")]
+    internal static partial void OAuthClientRefused(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 6033, Level = LogLevel.Information, Message = "Refused {Caller} at {Endpoint}: lacks role {Role}")]
+    internal static partial void OAuthClientLacksRole(ILogger logger, string endpoint, string caller, string role);
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Policy {Path} reloaded: {Tools} tools, {Workloads} workloads; in force from the next request")]
     internal static partial void PolicyFileSourceReloaded(ILogger logger, string path, int tools, int workloads);

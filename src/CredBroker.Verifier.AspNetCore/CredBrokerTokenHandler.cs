@@ -13,7 +13,8 @@ namespace CredBroker.Verifier.AspNetCore;
 /// Authenticates a request by its <c>Authorization: Bearer</c> CredBroker access token through the
 /// <see cref="TokenVerifier"/> (signature, issuer, this server's audience, lifetime, revocation). Which tool the
 /// token must grant is authorization's question (<see cref="CredBrokerToolRequirement"/>). Challenges follow
-/// RFC 6750: 401 with <c>error="invalid_token"</c>, 403 with <c>error="insufficient_scope"</c>; a verifier that
+/// RFC 6750: 401 with <c>error="invalid_token"</c>, 403 with <c>error="insufficient_scope"</c>, each naming the
+/// RFC 9728 <c>resource_metadata</c>; a verifier that
 /// cannot decide (stale revocation view, broker unreachable) answers 503, not 401, so clients retry rather than
 /// discard a good token.
 /// </summary>
@@ -60,14 +61,22 @@ public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOption
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// RFC 6750 section 3.1: 403 <c>insufficient_scope</c> with <c>scope</c> naming the tools the token lacks, so a
+    /// client (an MCP client stepping up) knows what to ask the broker for.
+    /// </summary>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        Response.Headers.WWWAuthenticate = Challenge("insufficient_scope", "the token does not grant the tool this endpoint needs");
+        var missing = CredBrokerToolHandler.Missing(Context);
+        Response.Headers.WWWAuthenticate = Challenge(
+            "insufficient_scope",
+            missing.Count == 0 ? "the token does not grant the tool this endpoint needs" : $"the token does not grant {string.Join(", ", missing)}",
+            missing.Count == 0 ? null : string.Join(' ', missing));
         return Task.CompletedTask;
     }
 
-    private string Challenge(string? error, string? description)
+    private string Challenge(string? error, string? description, string? scope = null)
     {
         var parts = new List<string>();
         if (Options.Realm is { } realm)
@@ -85,7 +94,14 @@ public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOption
             parts.Add($"error_description=\"{Quote(description)}\"");
         }
 
-        return parts.Count == 0 ? "Bearer" : "Bearer " + string.Join(", ", parts);
+        if (scope is not null)
+        {
+            parts.Add($"scope=\"{Quote(scope)}\"");
+        }
+
+        // RFC 9728 section 5.1: where the client learns which authorization server to ask, and for what.
+        parts.Add($"resource_metadata=\"{Quote(ProtectedResourceMetadata.MetadataUri(Context, ProtectedResourceMetadata.Options(Context.RequestServices)))}\"");
+        return "Bearer " + string.Join(", ", parts);
     }
 
     /// <summary>RFC 6750 section 3: the description is printable ASCII without quote or backslash.</summary>

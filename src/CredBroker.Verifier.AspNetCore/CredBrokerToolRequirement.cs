@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
 
 namespace CredBroker.Verifier.AspNetCore;
 
@@ -25,7 +26,26 @@ public sealed class CredBrokerToolHandler : AuthorizationHandler<CredBrokerToolR
         {
             context.Succeed(requirement);
         }
+        else if (context.Resource is HttpContext http)
+        {
+            // The 403 challenge names the tool (RFC 6750 section 3.1 scope), so a client can ask for it.
+            Missing(http).Add(requirement.Tool);
+        }
 
         return Task.CompletedTask;
+    }
+
+    private const string MissingItem = "CredBroker.MissingTools";
+
+    /// <summary>The tools this request's token was found not to grant.</summary>
+    public static IList<string> Missing(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.Items[MissingItem] is not List<string> missing)
+        {
+            http.Items[MissingItem] = missing = [];
+        }
+
+        return missing;
     }
 }

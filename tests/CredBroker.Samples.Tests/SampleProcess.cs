@@ -23,7 +23,25 @@ public sealed class SampleProcess : IAsyncDisposable
     public int ExitCode => process.ExitCode;
 
     /// <summary>Starts <c>dotnet &lt;name&gt;.dll args</c> from the test's output directory with only the given CREDBROKER_* variables.</summary>
-    public static SampleProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static SampleProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartIn(AppContext.BaseDirectory, name, environment, args);
+
+    /// <summary>A sample built into its own output directory (samples/NAME/bin/CONFIGURATION/TFM, as these tests are built).</summary>
+    public static string BuiltSample(string name)
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CredBroker.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var directory = Path.Combine(root?.FullName ?? throw new InvalidOperationException("no CredBroker.sln above " + output), "samples", name, "bin", output.Parent!.Name, output.Name);
+        return File.Exists(Path.Combine(directory, name + ".dll")) ? directory : throw new FileNotFoundException($"{name} is not built in {directory}");
+    }
+
+    /// <summary>Starts <c>dotnet &lt;directory&gt;/&lt;name&gt;.dll args</c> in <paramref name="directory"/> with only the given CREDBROKER_* variables.</summary>
+    public static SampleProcess StartIn(string directory, string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -31,9 +49,9 @@ public sealed class SampleProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = directory,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, name + ".dll"));
+        start.ArgumentList.Add(Path.Combine(directory, name + ".dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

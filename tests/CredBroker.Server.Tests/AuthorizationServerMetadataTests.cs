@@ -44,13 +44,18 @@ public sealed class AuthorizationServerMetadataTests
         var metadata = await broker.Http.GetFromJsonAsync<JsonElement>(WellKnownEndpoints.MetadataPath);
         var names = metadata.EnumerateObject().Select(p => p.Name).ToList();
 
-        // Introspection and revocation are gRPC calls; the token endpoint is the one HTTP endpoint.
-        Assert.That(names.Where(n => n.EndsWith("_endpoint", StringComparison.Ordinal)), Is.EqualTo(new[] { "token_endpoint" }));
-        Assert.That(names, Has.None.StartsWith("introspection_").And.None.StartsWith("revocation_"));
-        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer" }));
+        // Token, introspection (RFC 7662) and revocation (RFC 7009) are the HTTP endpoints; there is no authorization endpoint.
+        Assert.That(names.Where(n => n.EndsWith("_endpoint", StringComparison.Ordinal)), Is.EqualTo(new[] { "token_endpoint", "introspection_endpoint", "revocation_endpoint" }));
+        foreach (var endpoint in new[] { "token_endpoint", "introspection_endpoint", "revocation_endpoint" })
+        {
+            using var http = new HttpClient();
+            using var answer = await http.PostAsync(metadata.GetProperty(endpoint).GetString(), new FormUrlEncodedContent([]));
+            Assert.That((int)answer.StatusCode, Is.AnyOf(400, 401), $"{endpoint} exists and answers an OAuth error");
+        }
+        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_credentials", "urn:openid:params:grant-type:ciba" }));
         Assert.That(metadata.GetProperty("authorization_details_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "credbroker_task" }));
-        // The jwt-bearer assertion is the identity: there is no client authentication to advertise.
-        Assert.That(metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray(), Is.Empty);
+        // A JWT-SVID client assertion (RFC 7523 section 2.2) or an X.509-SVID client certificate (RFC 8705); never a secret.
+        Assert.That(metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()), Is.EqualTo(new[] { "private_key_jwt", "tls_client_auth" }));
     }
 
     [Test]

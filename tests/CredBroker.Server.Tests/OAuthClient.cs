@@ -12,17 +12,68 @@ namespace CredBroker.Server.Tests;
 /// An OAuth client with no CredBroker code in it (Duende.IdentityModel), pointed at the token endpoint the
 /// broker's RFC 8414 metadata advertises.
 /// </summary>
-internal sealed class OAuthClient(BrokerFixture broker, Uri tokenEndpoint) : IDisposable
+internal sealed class OAuthClient(BrokerFixture broker, Uri tokenEndpoint, HttpMessageHandler? handler = null) : IDisposable
 {
-    public HttpClient Http { get; } = new();
+    public HttpClient Http { get; } = handler is null ? new() : new(handler);
 
     public Uri TokenEndpoint => tokenEndpoint;
 
     /// <summary>A broker started with its HTTP/1.1 listener on a free loopback port, as the metadata names it.</summary>
-    public static async Task<OAuthClient> ForAsync(BrokerFixture broker)
+    public static async Task<OAuthClient> ForAsync(BrokerFixture broker, HttpMessageHandler? handler = null)
     {
         var metadata = await broker.Http.GetFromJsonAsync<JsonElement>(WellKnownEndpoints.MetadataPath);
-        return new OAuthClient(broker, new Uri(metadata.GetProperty("token_endpoint").GetString()!));
+        return new OAuthClient(broker, new Uri(metadata.GetProperty("token_endpoint").GetString()!), handler);
+    }
+
+    /// <summary>The client_credentials grant, the client authenticated by <paramref name="workload"/>'s JWT-SVID as an RFC 7523 client assertion (or, with null, by its TLS certificate).</summary>
+    public Task<TokenResponse> ClientCredentialsAsync(string? workload, string scope, string? resource, string details, string? clientId = null) =>
+        ClientCredentialsWithAssertionAsync(workload is null ? null : broker.IdentityToken(workload), scope, resource, details, clientId);
+
+    public async Task<TokenResponse> ClientCredentialsWithAssertionAsync(string? assertion, string scope, string? resource, string details, string? clientId = null)
+    {
+        var request = new ClientCredentialsTokenRequest
+        {
+            Address = tokenEndpoint.ToString(),
+            ClientId = clientId ?? string.Empty,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Scope = scope,
+            Parameters = { { "authorization_details", details } },
+        };
+        if (assertion is not null)
+        {
+            request.ClientAssertion = new ClientAssertion { Type = OidcConstants.ClientAssertionTypes.JwtBearer, Value = assertion };
+        }
+
+        if (resource is not null)
+        {
+            request.Resource.Add(resource);
+        }
+
+        return await Http.RequestClientCredentialsTokenAsync(request);
+    }
+
+    /// <summary>A CIBA poll (grant urn:openid:params:grant-type:ciba) for a held request, the client authenticated as <paramref name="workload"/>.</summary>
+    public async Task<TokenResponse> PollAsync(string workload, string authRequestId) =>
+        await Http.RequestBackchannelAuthenticationTokenAsync(new BackchannelAuthenticationTokenRequest
+        {
+            Address = tokenEndpoint.ToString(),
+            ClientId = string.Empty,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            ClientAssertion = new ClientAssertion { Type = OidcConstants.ClientAssertionTypes.JwtBearer, Value = broker.IdentityToken(workload) },
+            AuthenticationRequestId = authRequestId,
+        });
+
+    /// <summary>The audit events of one task, as JSON objects.</summary>
+    public async Task<List<JsonElement>> AuditOfTaskAsync(string taskId)
+    {
+        using var call = broker.Admin.ReadAudit(new ReadAuditRequest { TaskId = taskId }, broker.As(TestPolicy.Operator));
+        var events = new List<JsonElement>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            events.Add(JsonDocument.Parse(call.ResponseStream.Current.Json).RootElement.Clone());
+        }
+
+        return events;
     }
 
     public static IReadOnlyDictionary<string, string?> HttpListener => new Dictionary<string, string?> { ["CredBroker:HttpUrl"] = "http://127.0.0.1:0" };
@@ -80,6 +131,11 @@ internal sealed class OAuthClient(BrokerFixture broker, Uri tokenEndpoint) : IDi
 
         return count;
     }
+
+    /// <summary>The RFC 6749 section 5.2 error code of any answer; the library reports a 401's reason phrase as its Error.</summary>
+    public static string? Error(TokenResponse response) => response.Json?.TryGetProperty("error", out var e) == true ? e.GetString() : null;
+
+    public static string? Description(TokenResponse response) => response.Json?.TryGetProperty("error_description", out var e) == true ? e.GetString() : null;
 
     public void Dispose() => Http.Dispose();
 }

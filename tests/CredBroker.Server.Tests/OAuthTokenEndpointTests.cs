@@ -142,7 +142,7 @@ public sealed class OAuthTokenEndpointTests
     }
 
     [TestCase("urn:ietf:params:oauth:grant-type:token-exchange", "is not supported yet")]
-    [TestCase("client_credentials", "'client_credentials' is not supported")]
+    [TestCase("password", "'password' is not supported")]
     public async Task Other_grant_types_are_unsupported_grant_type(string grantType, string description)
     {
         var response = await client.RequestWithAssertionAsync(broker.IdentityToken(TestPolicy.Support), "tickets.read", Tickets, OAuthClient.Details(BrokerFixture.NewTaskId()), grantType);

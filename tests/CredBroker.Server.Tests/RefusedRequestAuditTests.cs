@@ -89,7 +89,9 @@ public sealed class RefusedRequestAuditTests
             Assert.That(recorded.Evidence["truncated:tools"], Does.StartWith("entries=2 length=500013 sha256="));
             Assert.That(recorded.Evidence["truncated:context"], Does.StartWith("entries=101 "));
             Assert.That(recorded.Evidence.ContainsKey("truncated:purpose"), Is.False, "a caller cannot forge a truncation note");
-            Assert.That(recorded.Evidence.Keys.Count(k => !k.StartsWith(AuditBounds.TruncatedPrefix, StringComparison.Ordinal)), Is.EqualTo(32));
+            // The kept context entries, beside the broker's own 'wire' (added after the cut, so never cut itself).
+            Assert.That(recorded.Evidence.Keys.Count(k => !k.StartsWith(AuditBounds.TruncatedPrefix, StringComparison.Ordinal) && k != "wire"), Is.EqualTo(32));
+            Assert.That(recorded.Evidence["wire"], Is.EqualTo("grpc"));
             Assert.That(recorded.Evidence.Values, Has.All.Length.LessThanOrEqualTo(256));
         });
     }

@@ -120,12 +120,26 @@ public sealed class ToolServerTests
     }
 
     [Test]
-    public async Task Without_a_token_the_answer_is_a_bare_bearer_challenge()
+    public async Task Without_a_token_the_challenge_names_the_protected_resource_metadata()
     {
         using var response = await GetTicketsAsync(null);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo($"Bearer resource_metadata=\"{new Uri(http.BaseAddress!, "/.well-known/oauth-protected-resource")}\""));
+    }
+
+    [Test]
+    public async Task The_protected_resource_metadata_names_the_audience_the_broker_and_every_tool_an_endpoint_requires()
+    {
+        var metadata = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/.well-known/oauth-protected-resource");
+        static string?[] Strings(System.Text.Json.JsonElement array) => array.EnumerateArray().Select(e => e.GetString()).ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(metadata.GetProperty("resource").GetString(), Is.EqualTo(VerifierHarness.Audience));
+            Assert.That(Strings(metadata.GetProperty("authorization_servers")), Is.EqualTo(new[] { BrokerFixture.Issuer }));
+            Assert.That(Strings(metadata.GetProperty("scopes_supported")), Is.EqualTo(new[] { ToolServerHost.CommentTool, ToolServerHost.ReadTool }));
+            Assert.That(Strings(metadata.GetProperty("bearer_methods_supported")), Is.EqualTo(new[] { "header" }));
+        });
     }
 
     [Test]
@@ -137,7 +151,10 @@ public sealed class ToolServerTests
         using var response = await http.SendAsync(request);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("error=\"insufficient_scope\""));
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        Assert.That(challenge, Does.Contain("error=\"insufficient_scope\""));
+        Assert.That(challenge, Does.Contain($"scope=\"{ToolServerHost.CommentTool}\""), "RFC 6750 section 3.1: the scope the client must ask for");
+        Assert.That(challenge, Does.Contain("resource_metadata=\""));
     }
 
     [Test]

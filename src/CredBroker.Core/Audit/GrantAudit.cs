@@ -31,7 +31,7 @@ public sealed class GrantAudit(AuditLog log, IPolicySource policy, BrokerMetrics
             GrantOutcome.Pending { Approval: var approval } => ApprovalAudit.Pending(approval),
             _ => AuditBounds.Apply(Entry(request, "grant." + outcome.GetType().Name.ToLowerInvariant(), outcome.GetType().Name.ToLowerInvariant())),
         };
-        return await log.TryAppendAsync(entry, cancellationToken).ConfigureAwait(false) is not null;
+        return await log.TryAppendAsync(Wired(entry, request), cancellationToken).ConfigureAwait(false) is not null;
     }
 
     /// <summary>Counts the answer in the metrics; <paramref name="started"/> is when the decision began (<see cref="Stopwatch.GetTimestamp"/>).</summary>
@@ -92,6 +92,12 @@ public sealed class GrantAudit(AuditLog log, IPolicySource policy, BrokerMetrics
             ["expires_at"] = grant.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         },
     };
+
+    private static AuditEntry Wired(AuditEntry entry, GrantRequest request) => entry with { Evidence = Wired(entry.Evidence, request.Wire) };
+
+    /// <summary>The front door as evidence <c>wire</c>, added after the bounds so it is never cut; the broker's fact wins over a context key of that name.</summary>
+    private static IReadOnlyDictionary<string, string> Wired(IReadOnlyDictionary<string, string> evidence, string? wire) =>
+        wire is null ? evidence : new Dictionary<string, string>(evidence, StringComparer.Ordinal) { ["wire"] = wire };
 
     /// <summary>The refusal kind as the log names it, e.g. <c>permission_denied</c>.</summary>
     public static string DecisionOf(RefusalKind kind) => kind switch

@@ -12,4 +12,7 @@ public sealed record GrantRequest(
 {
     /// <summary>The caller's deadline (a gRPC deadline), by the broker's clock; null when it set none. Nothing is recorded or minted after it.</summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Which front door the request came through (<c>grpc</c>, <c>http</c>), put on its audit events as evidence <c>wire</c>; null leaves it off.</summary>
+    public string? Wire { get; init; }
 }

@@ -10,6 +10,12 @@ public sealed record OAuthError(int Status, string Error, string Description)
     /// <summary>Sent as <c>Retry-After</c> (RFC 9110 section 10.2.3) when set.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>Sent as <c>WWW-Authenticate</c> when set (RFC 6749 section 5.2, <c>invalid_client</c>).</summary>
+    public string? WwwAuthenticate { get; init; }
+
+    /// <summary>Members beside <c>error</c> and <c>error_description</c>, e.g. CIBA's <c>interval</c>.</summary>
+    public IReadOnlyDictionary<string, object>? Extra { get; init; }
+
     public IResult ToResult(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -19,7 +25,18 @@ public sealed record OAuthError(int Status, string Error, string Description)
             http.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(retry.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture);
         }
 
-        return Results.Json(new Dictionary<string, string> { ["error"] = Error, ["error_description"] = Description }, statusCode: Status);
+        if (WwwAuthenticate is { } challenge)
+        {
+            http.Response.Headers.WWWAuthenticate = challenge;
+        }
+
+        var body = new Dictionary<string, object> { ["error"] = Error, ["error_description"] = Description };
+        foreach (var (name, value) in Extra ?? new Dictionary<string, object>())
+        {
+            body[name] = value;
+        }
+
+        return Results.Json(body, statusCode: Status);
     }
 }
 
@@ -67,17 +84,53 @@ public static class OAuthErrors
     public static OAuthError UnauthorizedClient(string description) => new(400, "unauthorized_client", description);
 
     /// <summary>
-    /// Policy held the request for a person. The token endpoint cannot hand over an approved grant yet (no
-    /// polling grant), so it answers with an error that names the approval and how to collect it, never a token.
-    /// The approval stands and is on record, as for gRPC.
+    /// RFC 6749 section 5.2: the client could not be authenticated. 401, with a challenge naming the ways in,
+    /// since a client that sent none (or a bad one) must learn what the endpoint takes.
     /// </summary>
-    public static OAuthError HeldForApproval(ApprovalRecord approval)
+    public static OAuthError InvalidClient(string description) => new(401, "invalid_client", description)
+    {
+        WwwAuthenticate = $"{ClientAuthenticationScheme} realm=\"credbroker\", error=\"invalid_client\"",
+    };
+
+    /// <summary>The challenge scheme of <c>invalid_client</c>: a client authenticates with a JWT-SVID assertion (or a certificate), not a password.</summary>
+    public const string ClientAuthenticationScheme = "Bearer";
+
+    /// <summary>
+    /// Policy held the request for a person (CIBA poll mode, OpenID CIBA Core section 11): the approval id is the
+    /// <c>auth_req_id</c>, and the client polls the token endpoint with the CIBA grant every <c>interval</c> seconds
+    /// until a decision. The approval stands and is on record, as for gRPC.
+    /// </summary>
+    public static OAuthError HeldForApproval(ApprovalRecord approval, DateTimeOffset now, TimeSpan interval)
     {
         ArgumentNullException.ThrowIfNull(approval);
-        return new OAuthError(400, "access_denied",
+        return new OAuthError(400, "authorization_pending",
             $"approval required: {approval.Reason} (approval {approval.ApprovalId}, expires {approval.ExpiresAt:yyyy-MM-ddTHH:mm:ssZ}); " +
-            "this token endpoint does not deliver approved grants yet: collect it over gRPC with GrantService.AwaitApproval or RequestGrant(approval_id)");
+            $"poll this endpoint with grant_type={CibaGrant}&auth_req_id={approval.ApprovalId} and the same client authentication every {(int)interval.TotalSeconds}s")
+        {
+            Extra = new Dictionary<string, object>
+            {
+                ["auth_req_id"] = approval.ApprovalId,
+                ["interval"] = (int)interval.TotalSeconds,
+                ["expires_in"] = Math.Max(0, (long)(approval.ExpiresAt - now).TotalSeconds),
+            },
+        };
     }
+
+    /// <summary>A poll for an approval nobody has decided yet (CIBA Core section 11): try again after <c>interval</c>.</summary>
+    public static OAuthError StillPending(ApprovalRecord approval, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        return new OAuthError(400, "authorization_pending", $"approval {approval.ApprovalId} is not decided yet; poll again in {(int)interval.TotalSeconds}s")
+        {
+            Extra = new Dictionary<string, object> { ["interval"] = (int)interval.TotalSeconds },
+        };
+    }
+
+    /// <summary>CIBA Core section 11: the approval expired before anyone decided it.</summary>
+    public static OAuthError ExpiredToken(string description) => new(400, "expired_token", description);
+
+    /// <summary>The OpenID CIBA grant, by which a client collects a held request (poll mode).</summary>
+    public const string CibaGrant = "urn:openid:params:grant-type:ciba";
 
     public static OAuthError UnsupportedGrantType(string description) => new(400, "unsupported_grant_type", description);
 

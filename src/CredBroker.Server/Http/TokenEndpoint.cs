@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CredBroker.Core;
+using CredBroker.Core.Approvals;
 using CredBroker.Core.Audit;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Identity;
@@ -18,7 +19,7 @@ namespace CredBroker.Server.Http;
 /// and the request is decided by the same <see cref="GrantBroker.RequestGrantAsync"/> call as
 /// <c>GrantService.RequestGrant</c>, so policy, quotas, anomaly rules, audit and metrics are the same.
 /// </summary>
-public static partial class TokenEndpoint
+public static class TokenEndpoint
 {
     public const string Path = "/oauth2/token";
 
@@ -28,7 +29,10 @@ public static partial class TokenEndpoint
         return endpoints;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, CallerAuthenticator authenticator, IPolicySource policy, GrantBroker broker, ILoggerFactory loggers)
+    /// <summary>How often a client with a held request polls (CIBA Core section 7.3 <c>interval</c>).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+
+    private static async Task<IResult> HandleAsync(HttpContext http, CallerAuthenticator authenticator, IPolicySource policy, GrantBroker broker, IApprovalStore store, TimeProvider time, ILoggerFactory loggers)
     {
         var requestId = RequestIds.Assign(http);
         var (form, badForm) = await TokenRequestForm.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
@@ -38,28 +42,77 @@ public static partial class TokenEndpoint
         }
 
         var current = policy.Current;
-        var (request, badRequest) = TokenRequestReader.Read(form!, current);
+        var (request, badRequest) = TokenRequestReader.Read(form!, http.Request, current);
         if (badRequest is not null)
         {
             return badRequest.ToResult(http);
         }
 
         var logger = loggers.CreateLogger(typeof(TokenEndpoint));
-        var (caller, refused) = await AuthenticateAsync(request!.Assertion, authenticator, current, logger, http.RequestAborted).ConfigureAwait(false);
+        var (caller, refused) = request!.IdentityIsGrant
+            ? await AuthenticateAsync(request.Client.Assertion!, authenticator, current, logger, http.RequestAborted).ConfigureAwait(false)
+            : await OAuthClientAuthentication.AuthenticateAsync(http, request.Client, current, Role.Agent, "the token endpoint").ConfigureAwait(false);
         if (refused is not null)
         {
             return refused.ToResult(http);
         }
 
         using var actor = AuditContext.Begin(new AuditActor(caller!.Id, requestId));
-        var outcome = await broker.RequestGrantAsync(GrantMapping.ToCore(request.Grant, caller), http.RequestAborted).ConfigureAwait(false);
-        return outcome switch
+        if (request.AuthRequestId is { } approvalId)
         {
-            GrantOutcome.Issued issued => Issued(http, issued, request),
-            GrantOutcome.Pending pending => OAuthErrors.HeldForApproval(pending.Approval).ToResult(http),
-            GrantOutcome.Refused { Refusal: var refusal } => OAuthErrors.From(refusal).ToResult(http),
-            _ => throw new UnreachableException(),
-        };
+            return await CollectAsync(http, caller, approvalId, broker, store, request).ConfigureAwait(false);
+        }
+
+        var outcome = await broker.RequestGrantAsync(GrantMapping.ToCore(request.Grant, caller) with { Wire = Wires.Http }, http.RequestAborted).ConfigureAwait(false);
+        return Answer(http, outcome, request, time);
+    }
+
+    private static IResult Answer(HttpContext http, GrantOutcome outcome, TokenGrantRequest request, TimeProvider time, ApprovalRecord? collecting = null) => outcome switch
+    {
+        GrantOutcome.Issued issued => Issued(http, issued, request.Grant.Context.Count > 0 || collecting is null ? request.Grant.Context : collecting.Context),
+        GrantOutcome.Pending pending => OAuthErrors.HeldForApproval(pending.Approval, time.GetUtcNow(), PollInterval).ToResult(http),
+        GrantOutcome.Refused { Refusal: var refusal } when collecting is { State: ApprovalState.Expired } => OAuthErrors.ExpiredToken(refusal.Message).ToResult(http),
+        GrantOutcome.Refused { Refusal: var refusal } => OAuthErrors.From(refusal).ToResult(http),
+        _ => throw new UnreachableException(),
+    };
+
+    /// <summary>
+    /// A poll of the CIBA grant: undecided is <c>authorization_pending</c>; anything decided goes through the same
+    /// <see cref="GrantBroker.RequestGrantAsync"/> collection as gRPC's <c>RequestGrant(approval_id)</c>, so only the
+    /// requesting workload collects, exactly once, and policy in force now still applies. Separation of duties is
+    /// the approval's: only an approver other than the workload could have approved it.
+    /// </summary>
+    private static async Task<IResult> CollectAsync(HttpContext http, Caller caller, string approvalId, GrantBroker broker, IApprovalStore store, TokenGrantRequest request)
+    {
+        if (CredBroker.Core.Validation.FieldChecks.ApprovalId(approvalId) is { } badId)
+        {
+            return OAuthErrors.InvalidRequest("auth_req_id: " + badId.Message).ToResult(http);
+        }
+
+        ApprovalRecord? approval;
+        try
+        {
+            approval = await store.GetApprovalAsync(approvalId, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BrokerStoreUnavailableException)
+        {
+            return OAuthErrors.From(Refusal.StoreUnavailable("grant store unavailable; approval not read, no token issued")).ToResult(http);
+        }
+
+        if (approval is null || !string.Equals(approval.WorkloadId, caller.Id, StringComparison.Ordinal))
+        {
+            // Someone else's approval reads as unknown, as over gRPC: ids are not to be probed.
+            return OAuthErrors.InvalidGrant($"auth_req_id: no approval '{approvalId}' for this workload").ToResult(http);
+        }
+
+        if (approval.State == ApprovalState.Pending)
+        {
+            return OAuthErrors.StillPending(approval, PollInterval).ToResult(http);
+        }
+
+        var collect = new CredBroker.Core.Grants.GrantRequest(caller.Id, approval.TaskId, approval.Purpose, approval.Tools, approval.Ttl, approval.Context, approvalId) { Wire = Wires.Http };
+        var outcome = await broker.RequestGrantAsync(collect, http.RequestAborted).ConfigureAwait(false);
+        return Answer(http, outcome, request, http.RequestServices.GetRequiredService<TimeProvider>(), approval);
     }
 
     /// <summary>The assertion as an identity holding the agent role, exactly as the gRPC interceptor admits RequestGrant.</summary>
@@ -82,18 +135,11 @@ public static partial class TokenEndpoint
             return (null, OAuthErrors.InvalidGrant("assertion: " + authenticated.Failure));
         }
 
-        if (!CallerRoles.Holds(policy, identity.Id, Role.Agent))
-        {
-            ServerLog.TokenEndpointNotAnAgent(logger, identity.Id);
-            // RFC 6749 section 5.2: the identity is genuine but not allowed this grant.
-            return (null, OAuthErrors.UnauthorizedClient($"{identity.Id} lacks role agent (it is not a workload in policy), which the token endpoint requires"));
-        }
-
-        return (new Caller(identity, Role.Agent), null);
+        return OAuthClientAuthentication.Admit(identity, policy, "the token endpoint", logger, Role.Agent);
     }
 
     /// <summary>RFC 6749 section 5.1, with the granted RFC 9396 authorization_details echoed (section 7).</summary>
-    private static IResult Issued(HttpContext http, GrantOutcome.Issued issued, TokenGrantRequest request)
+    private static IResult Issued(HttpContext http, GrantOutcome.Issued issued, IEnumerable<KeyValuePair<string, string>> context)
     {
         var grant = issued.Grant;
         TokenResponseHeaders.NoStore(http.Response);
@@ -109,8 +155,9 @@ public static partial class TokenEndpoint
                 {
                     ["type"] = OAuthErrors.AuthorizationDetailsType,
                     ["task_id"] = grant.TaskId,
+                    ["tools"] = grant.Tools,
                     ["purpose"] = grant.Purpose,
-                    ["context"] = request.Grant.Context.ToDictionary(StringComparer.Ordinal),
+                    ["context"] = context.ToDictionary(StringComparer.Ordinal),
                 },
             },
         });

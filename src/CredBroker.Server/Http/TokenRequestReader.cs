@@ -6,39 +6,76 @@ using CredBroker.Server.Errors;
 namespace CredBroker.Server.Http;
 
 /// <summary>A token request read into the gRPC <c>RequestGrantRequest</c>, so both wires reach Core through one mapping.</summary>
+/// <param name="GrantType">The <c>grant_type</c>, one this endpoint serves.</param>
+/// <param name="Client">Who the client says it is: for the jwt-bearer grant the <c>assertion</c> itself, otherwise its client authentication.</param>
 /// <param name="Resource">The RFC 8707 <c>resource</c>; null when omitted (the audience is then the one the tools live on).</param>
-public sealed record TokenGrantRequest(string Assertion, RequestGrantRequest Grant, string? Resource);
+public sealed record TokenGrantRequest(string GrantType, ClientCredential Client, RequestGrantRequest Grant, string? Resource)
+{
+    /// <summary>The identity came as the RFC 7523 grant's <c>assertion</c> (a bad one is <c>invalid_grant</c>), not as client authentication (<c>invalid_client</c>).</summary>
+    public bool IdentityIsGrant => GrantType == TokenRequestReader.JwtBearer;
+
+    /// <summary>The CIBA grant's <c>auth_req_id</c>: the approval to collect.</summary>
+    public string? AuthRequestId { get; init; }
+}
 
 /// <summary>
-/// Reads the RFC 7523 jwt-bearer grant's parameters: <c>assertion</c>, <c>scope</c> (the tools, RFC 6749 section 3.3),
-/// <c>resource</c> (RFC 8707) and one RFC 9396 <c>authorization_details</c> entry of type <c>credbroker_task</c>.
-/// Whatever is malformed here is refused before the assertion is checked or anything is recorded (invariant 8);
+/// Reads a token request: the RFC 7523 jwt-bearer grant (<c>assertion</c>), <c>client_credentials</c> with a
+/// JWT-SVID <c>client_assertion</c> or a client certificate, and the CIBA grant that collects a held request.
+/// Then <c>scope</c> (the tools, RFC 6749 section 3.3), <c>resource</c> (RFC 8707) and one RFC 9396
+/// <c>authorization_details</c> entry of type <c>credbroker_task</c>.
+/// Whatever is malformed here is refused before any identity is checked or anything is recorded (invariant 8);
 /// the values themselves (tool names, task id, purpose, context) are Core's to judge, as for gRPC.
 /// </summary>
 public static class TokenRequestReader
 {
     public const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    public const string ClientCredentials = "client_credentials";
     public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
 
-    private static readonly string[] DetailMembers = ["type", "task_id", "purpose", "context"];
+    /// <summary>The grants this endpoint serves, as the RFC 8414 metadata lists them.</summary>
+    public static readonly string[] Supported = [JwtBearer, ClientCredentials, OAuthErrors.CibaGrant];
 
-    public static (TokenGrantRequest? Request, OAuthError? Error) Read(TokenRequestForm form, BrokerPolicy policy)
+    private static readonly string[] DetailMembers = ["type", "task_id", "purpose", "tools", "context"];
+
+    public static (TokenGrantRequest? Request, OAuthError? Error) Read(TokenRequestForm form, HttpRequest http, BrokerPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(form);
+        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(policy);
-        switch (form["grant_type"])
+        var grantType = form["grant_type"];
+        ClientCredential? client;
+        switch (grantType)
         {
             case null:
-                return Fail(OAuthErrors.InvalidRequest($"grant_type: required; this endpoint takes {JwtBearer}"));
+                return Fail(OAuthErrors.InvalidRequest($"grant_type: required; this endpoint takes {string.Join(", ", Supported)}"));
             case TokenExchange:
                 return Fail(OAuthErrors.UnsupportedGrantType($"grant_type: {TokenExchange} (RFC 8693) is not supported yet; use {JwtBearer} with the workload's own identity token"));
-            case not JwtBearer:
-                return Fail(OAuthErrors.UnsupportedGrantType($"grant_type: '{form["grant_type"]}' is not supported; this endpoint takes {JwtBearer}"));
+            case JwtBearer:
+                if (form["assertion"] is not { } assertion)
+                {
+                    return Fail(OAuthErrors.InvalidRequest("assertion: required, the workload's JWT-SVID or OIDC identity token (RFC 7523 section 2.1)"));
+                }
+
+                client = new ClientCredential(assertion, null);
+                break;
+            case ClientCredentials or OAuthErrors.CibaGrant:
+                (client, var badClient) = ClientCredential.Read(form, http);
+                if (badClient is not null)
+                {
+                    return Fail(badClient);
+                }
+
+                break;
+            default:
+                return Fail(OAuthErrors.UnsupportedGrantType($"grant_type: '{grantType}' is not supported; this endpoint takes {string.Join(", ", Supported)}"));
         }
 
-        if (form["assertion"] is not { } assertion)
+        if (grantType == OAuthErrors.CibaGrant)
         {
-            return Fail(OAuthErrors.InvalidRequest("assertion: required, the workload's JWT-SVID or OIDC identity token (RFC 7523 section 2.1)"));
+            // The held request already names task, tools and purpose; the poll only names the approval.
+            return form["auth_req_id"] is { } approvalId
+                ? (new TokenGrantRequest(grantType, client!, new RequestGrantRequest(), null) { AuthRequestId = approvalId }, null)
+                : Fail(OAuthErrors.InvalidRequest("auth_req_id: required, the auth_req_id of the authorization_pending answer"));
         }
 
         var tools = (form["scope"] ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -54,12 +91,12 @@ public static class TokenRequestReader
         }
 
         var resource = form["resource"];
-        if (resource is not null && Target(resource, tools, policy) is { } badTarget)
+        if (resource is not null && Target(resource, [.. grant.Tools], policy) is { } badTarget)
         {
             return Fail(badTarget);
         }
 
-        return (new TokenGrantRequest(assertion, grant, resource), null);
+        return (new TokenGrantRequest(grantType, client!, grant, resource), null);
     }
 
     /// <summary>
@@ -126,6 +163,11 @@ public static class TokenRequestReader
                 return bad;
             }
 
+            if (Tools(entry, grant) is { } badTools)
+            {
+                return badTools;
+            }
+
             if (!entry.TryGetProperty("context", out var context))
             {
                 return null;
@@ -153,6 +195,34 @@ public static class TokenRequestReader
 
             return null;
         }
+    }
+
+    /// <summary>
+    /// The tools may come in <c>scope</c>, in the entry's <c>tools</c> (RFC 9396 section 2.2's <c>actions</c> role), or in both
+    /// when they agree: a client echoing the granted details back must not be refused for it.
+    /// </summary>
+    private static OAuthError? Tools(JsonElement entry, RequestGrantRequest grant)
+    {
+        if (!entry.TryGetProperty("tools", out var tools))
+        {
+            return null;
+        }
+
+        if (tools.ValueKind != JsonValueKind.Array || tools.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
+        {
+            return Details("[0].tools: must be an array of tool names");
+        }
+
+        var named = tools.EnumerateArray().Select(t => t.GetString()!).ToList();
+        if (grant.Tools.Count == 0)
+        {
+            grant.Tools.AddRange(named);
+            return null;
+        }
+
+        return named.Order(StringComparer.Ordinal).SequenceEqual(grant.Tools.Order(StringComparer.Ordinal), StringComparer.Ordinal)
+            ? null
+            : Details($"[0].tools: [{string.Join(", ", named)}] differs from scope '{string.Join(' ', grant.Tools)}'; send the tools once, or the same in both");
     }
 
     private static string? Text(JsonElement entry, string name, out OAuthError? error)

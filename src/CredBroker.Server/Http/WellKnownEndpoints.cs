@@ -15,7 +15,11 @@ public static class WellKnownEndpoints
     public const string MetadataPath = "/.well-known/oauth-authorization-server";
 
     private static readonly string[] SigningAlgorithms = [ClaimNames.Algorithm];
-    private static readonly string[] GrantTypes = [TokenRequestReader.JwtBearer];
+    private static readonly string[] GrantTypes = TokenRequestReader.Supported;
+
+    // RFC 7523 section 2.2 client assertions (the JWT-SVID) and RFC 8705 section 2.1 X.509-SVID certificates.
+    private static readonly string[] AuthMethods = ["private_key_jwt", "tls_client_auth"];
+    private static readonly string[] PollMode = ["poll"];
     private static readonly string[] AuthorizationDetailsTypes = [CredBroker.Server.Errors.OAuthErrors.AuthorizationDetailsType];
     private static readonly string[] GrpcServices =
         ["credbroker.v1.GrantService", "credbroker.v1.TaskService", "credbroker.v1.AdminService", "credbroker.v1.VerifyService"];
@@ -31,9 +35,7 @@ public static class WellKnownEndpoints
 
         endpoints.MapGet(MetadataPath, (IOptions<BrokerOptions> options, IOptions<ServerOptions> server, JwksLocation jwks, IPolicySource policy) =>
         {
-            // RFC 8414 section 2: only what exists is advertised. The token endpoint takes the RFC 7523 jwt-bearer
-            // grant, whose assertion is the identity: no client authentication method, and no introspection or
-            // revocation endpoint over HTTP (both are gRPC).
+            // RFC 8414 section 2: only what exists is advertised.
             var issuer = options.Value.Issuer;
             return Results.Json(new Dictionary<string, object>
             {
@@ -44,7 +46,13 @@ public static class WellKnownEndpoints
                 // No authorization endpoint: nothing is granted through a browser.
                 ["response_types_supported"] = Array.Empty<string>(),
                 ["grant_types_supported"] = GrantTypes,
-                ["token_endpoint_auth_methods_supported"] = Array.Empty<string>(),
+                ["token_endpoint_auth_methods_supported"] = AuthMethods,
+                ["introspection_endpoint"] = jwks.On(issuer, server.Value.PublicHttpUrl, IntrospectionEndpoint.Path).ToString(),
+                ["introspection_endpoint_auth_methods_supported"] = AuthMethods,
+                ["revocation_endpoint"] = jwks.On(issuer, server.Value.PublicHttpUrl, RevocationEndpoint.Path).ToString(),
+                ["revocation_endpoint_auth_methods_supported"] = AuthMethods,
+                // CIBA poll mode is how a request held for approval is collected (OpenID CIBA Core section 4).
+                ["backchannel_token_delivery_modes_supported"] = PollMode,
                 // RFC 9396 section 10.
                 ["authorization_details_types_supported"] = AuthorizationDetailsTypes,
                 ["access_token_signing_alg_values_supported"] = SigningAlgorithms,

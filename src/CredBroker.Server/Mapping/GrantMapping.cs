@@ -6,6 +6,13 @@ using CoreGrantRequest = CredBroker.Core.Grants.GrantRequest;
 
 namespace CredBroker.Server.Mapping;
 
+/// <summary>The front doors a grant request can come through, as the audit log names them.</summary>
+public static class Wires
+{
+    public const string Grpc = "grpc";
+    public const string Http = "http";
+}
+
 /// <summary>Grant messages to Core and back.</summary>
 public static class GrantMapping
 {
@@ -20,7 +27,10 @@ public static class GrantMapping
             request.Tools.ToList(),
             request.Ttl is { } ttl ? DurationMapping.ToTimeSpan(ttl, "ttl") : null,
             request.Context.ToDictionary(StringComparer.Ordinal),
-            string.IsNullOrEmpty(request.ApprovalId) ? null : request.ApprovalId);
+            string.IsNullOrEmpty(request.ApprovalId) ? null : request.ApprovalId)
+        {
+            Wire = Wires.Grpc,
+        };
     }
 
     public static RequestGrantResponse ToProto(GrantOutcome.Issued issued)

@@ -1,0 +1,4 @@
+using McpToolServer;
+
+var app = McpToolServerHost.Build(args);
+app.Run();
