@@ -6,14 +6,13 @@ namespace CredBroker.Core;
 /// <summary>
 /// Every log line of <c>CredBroker.Core</c>, so its event ids are read in one place. Ids by area:
 /// <list type="table">
-/// <item><term>1000–1099</term><description>grants and approvals (<c>GrantBroker</c> keeps its own lines for now: 1001–1004, 1020, 1021, 1030, 1045)</description></item>
+/// <item><term>1000–1099</term><description>grants and approvals</description></item>
 /// <item><term>2000–2099</term><description>tasks</description></item>
 /// <item><term>3000–3199</term><description>revocation rules and their durability</description></item>
 /// <item><term>3300–3399</term><description>the revocation feed</description></item>
-/// <item><term>6500–6599</term><description>identity issuers' key sets (<c>Identity/JwksKeySet</c>, which keeps its own lines and moves with the identity part)</description></item>
-/// <item><term>7000–7099</term><description>audit (<c>GrantAudit</c> keeps its own lines for now: 7003, 7005)</description></item>
+/// <item><term>7000–7099</term><description>audit</description></item>
 /// <item><term>8000–8099</term><description>anomaly rules</description></item>
-/// <item><term>9000–9099</term><description>the store failing under a decision (<c>GrantBroker</c>: 9001)</description></item>
+/// <item><term>9000–9099</term><description>the store failing under a decision</description></item>
 /// <item><term>9500–9599</term><description>outages of a dependency (summarised)</description></item>
 /// </list>
 /// A test (LogEventIdTests) keeps every id unique and inside its assembly's ranges.
@@ -98,4 +97,39 @@ internal static partial class CoreLog
 
     [LoggerMessage(EventId = 9503, Level = LogLevel.Information, Message = "{Dependency} is back after {Seconds} s; {Failures} operations failed closed meanwhile")]
     internal static partial void OutageLogBack(ILogger logger, string dependency, long seconds, long failures);
+
+    // The grant pipeline: written under the logger of the step that logs them.
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Issued grant {GrantId} to {WorkloadId} for task {TaskId}, expires {ExpiresAt:O}")]
+    internal static partial void GrantIssued(ILogger logger, string grantId, string workloadId, string taskId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Denied grant to {WorkloadId} for task {TaskId} by rule {Rule}")]
+    internal static partial void GrantDenied(ILogger logger, string workloadId, string taskId, string rule);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Revoked grant {GrantId}: {Reason}")]
+    internal static partial void GrantRevoked(ILogger logger, string grantId, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Could not discard the record of refused grant {GrantId}; it expires with its TTL")]
+    internal static partial void GrantDiscardFailed(ILogger logger, Exception error, string grantId);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Held request of {WorkloadId} for task {TaskId} for approval {ApprovalId} (rule {Rule})")]
+    internal static partial void GrantPending(ILogger logger, string approvalId, string workloadId, string taskId, string rule);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Approval {ApprovalId} collected by {WorkloadId} for task {TaskId}")]
+    internal static partial void GrantCollected(ILogger logger, string approvalId, string workloadId, string taskId);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Refused grant to {WorkloadId}: rule {Rule} {Limit} reached")]
+    internal static partial void GrantExhausted(ILogger logger, string workloadId, string rule, string limit);
+
+    /// <summary>Debug: a flood of these is what the limit is for.</summary>
+    [LoggerMessage(EventId = 1045, Level = LogLevel.Debug, Message = "Refused a grant request of {WorkloadId} undecided: past its refusal limit")]
+    internal static partial void GrantRefusalLimited(ILogger logger, string workloadId);
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Error, Message = "No audit sink took the record of grant {GrantId} (task {TaskId}); the grant is retracted and the request fails closed")]
+    internal static partial void GrantUnrecordedRetracted(ILogger logger, string grantId, string taskId);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Could not retract grant {GrantId} after its audit record failed; its token never left the broker")]
+    internal static partial void GrantRetractFailed(ILogger logger, Exception error, string grantId);
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "Store unavailable while handling {Subject}; failing closed")]
+    internal static partial void GrantStoreUnavailable(ILogger logger, Exception error, string subject);
 }

@@ -31,12 +31,12 @@ public sealed class GrantApprovals(IApprovalStore approvals, IBrokerStore store,
 
             var draft = new ApprovalDraft(request.WorkloadId, needs.Workload.Owner, request.TaskId, request.Purpose, request.Tools, request.Context, needs.Ttl, needs.Rule, needs.Reason);
             var approval = await approvals.CreateApprovalAsync(draft, policy.Current.Limits.ApprovalTtl, cancellationToken).ConfigureAwait(false);
-            GrantLog.Pending(logger, approval.ApprovalId, request.WorkloadId, request.TaskId, needs.Rule);
+            CoreLog.GrantPending(logger, approval.ApprovalId, request.WorkloadId, request.TaskId, needs.Rule);
             return new GrantOutcome.Pending(approval);
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.StoreUnavailable(logger, e, request.TaskId);
+            CoreLog.GrantStoreUnavailable(logger, e, request.TaskId);
             return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; the request was not held for approval"));
         }
     }
@@ -56,7 +56,7 @@ public sealed class GrantApprovals(IApprovalStore approvals, IBrokerStore store,
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.StoreUnavailable(logger, e, approvalId);
+            CoreLog.GrantStoreUnavailable(logger, e, approvalId);
             return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; no token issued"));
         }
 
@@ -88,7 +88,7 @@ public sealed class GrantApprovals(IApprovalStore approvals, IBrokerStore store,
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.StoreUnavailable(logger, e, approvalId);
+            CoreLog.GrantStoreUnavailable(logger, e, approvalId);
             return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; no token issued"));
         }
 
@@ -99,7 +99,7 @@ public sealed class GrantApprovals(IApprovalStore approvals, IBrokerStore store,
                 : Refusal.NotFound($"approval_id: no approval '{approvalId}' for this workload"));
         }
 
-        GrantLog.Collected(logger, approvalId, request.WorkloadId, request.TaskId);
+        CoreLog.GrantCollected(logger, approvalId, request.WorkloadId, request.TaskId);
         return await issuance.IssueAsync(asked, workload, audience, ttl < approval.Ttl ? ttl : approval.Ttl, cancellationToken).ConfigureAwait(false);
     }
 
@@ -108,7 +108,7 @@ public sealed class GrantApprovals(IApprovalStore approvals, IBrokerStore store,
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(deny);
-        GrantLog.Denied(logger, request.WorkloadId, request.TaskId, deny.Rule);
+        CoreLog.GrantDenied(logger, request.WorkloadId, request.TaskId, deny.Rule);
         return new GrantOutcome.Refused(Refusal.Denied(deny.Reason));
     }
 

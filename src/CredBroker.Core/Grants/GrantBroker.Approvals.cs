@@ -41,7 +41,7 @@ public sealed partial class GrantBroker
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.StoreUnavailable(logger, e, approvalId);
+            CoreLog.GrantStoreUnavailable(logger, e, approvalId);
             return new GrantOutcome.Refused(Refusal.StoreUnavailable("grant store unavailable; approval not read"));
         }
     }

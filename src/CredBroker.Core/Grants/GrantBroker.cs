@@ -47,7 +47,7 @@ public sealed partial class GrantBroker(
         if (refusals.Check(request.WorkloadId) is { } limited)
         {
             // Past its refusal limit: the refusal that crossed it is on record, these are not (each would be).
-            GrantLog.RefusalLimited(logger, request.WorkloadId);
+            CoreLog.GrantRefusalLimited(logger, request.WorkloadId);
             var unrecorded = new GrantOutcome.Refused(limited);
             audit.Decided(unrecorded, started);
             return unrecorded;
@@ -63,7 +63,7 @@ public sealed partial class GrantBroker(
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                GrantLog.StoreUnavailable(logger, e, request.TaskId);
+                CoreLog.GrantStoreUnavailable(logger, e, request.TaskId);
                 outcome = new GrantOutcome.Refused(Refusal.StoreUnavailable($"grant store did not answer within {DurationText.Format(limit!.Value)}; no token issued"));
             }
         }
@@ -126,7 +126,7 @@ public sealed partial class GrantBroker(
             case GrantOutcome.Issued { Grant: var grant }:
                 if (sinkAnswered)
                 {
-                    GrantLog.UnrecordedGrantRetracted(logger, grant.GrantId, grant.TaskId);
+                    CoreLog.GrantUnrecordedRetracted(logger, grant.GrantId, grant.TaskId);
                     try
                     {
                         await revoker.RevokeAsync(grant.GrantId, "audit log unavailable", CancellationToken.None).ConfigureAwait(false);
@@ -134,7 +134,7 @@ public sealed partial class GrantBroker(
                     catch (BrokerStoreUnavailableException e)
                     {
                         // The token itself never left this process, so nothing usable leaked; the record expires with it.
-                        GrantLog.RetractFailed(logger, e, grant.GrantId);
+                        CoreLog.GrantRetractFailed(logger, e, grant.GrantId);
                     }
                 }
 
@@ -172,7 +172,7 @@ public sealed partial class GrantBroker(
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.StoreUnavailable(logger, e, grantId);
+            CoreLog.GrantStoreUnavailable(logger, e, grantId);
             return Refusal.StoreUnavailable("grant store unavailable; the grant was not released");
         }
     }
@@ -196,7 +196,7 @@ public sealed partial class GrantBroker(
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.StoreUnavailable(logger, e, grantId);
+            CoreLog.GrantStoreUnavailable(logger, e, grantId);
             return Refusal.StoreUnavailable("grant store unavailable; the grant was not revoked");
         }
     }
@@ -214,7 +214,7 @@ public sealed partial class GrantBroker(
             await quotas.ReleaseGrantAsync(result.Grant.WorkloadId, result.Grant.GrantId, issued: true, cancellationToken).ConfigureAwait(false);
         }
 
-        GrantLog.GrantRevoked(logger, grantId, reason);
+        CoreLog.GrantRevoked(logger, grantId, reason);
         await audit.RecordRevocationAsync(auditKind, result, reason, cancellationToken).ConfigureAwait(false);
         return BrokerResult<GrantRevocationResult>.Ok(result);
     }

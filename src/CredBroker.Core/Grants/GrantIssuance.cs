@@ -62,7 +62,7 @@ public sealed class GrantIssuance(
         {
             if (inserted is GrantInsertResult.QuotaExceeded { Quota: var quota })
             {
-                GrantLog.Exhausted(logger, request.WorkloadId, workload.Name, quota is QuotaResult.RateLimited ? "rateLimit" : "maxLiveGrants");
+                CoreLog.GrantExhausted(logger, request.WorkloadId, workload.Name, quota is QuotaResult.RateLimited ? "rateLimit" : "maxLiveGrants");
             }
 
             return new GrantOutcome.Refused(GrantRefusals.Of(request, workload, inserted));
@@ -71,7 +71,7 @@ public sealed class GrantIssuance(
         // Past the caller's deadline nothing is minted: the caller is gone and the record is discarded.
         cancellationToken.ThrowIfCancellationRequested();
         var token = tokens.Mint(grant);
-        GrantLog.Issued(logger, grant.GrantId, grant.WorkloadId, grant.TaskId, grant.ExpiresAt);
+        CoreLog.GrantIssued(logger, grant.GrantId, grant.WorkloadId, grant.TaskId, grant.ExpiresAt);
         return new GrantOutcome.Issued(grant, token);
     }
 
@@ -85,14 +85,14 @@ public sealed class GrantIssuance(
         try
         {
             _ = store.DiscardGrantAsync(taskId, grantId, workloadId, CancellationToken.None).AsTask().ContinueWith(
-                t => GrantLog.DiscardFailed(logger, t.Exception!, grantId),
+                t => CoreLog.GrantDiscardFailed(logger, t.Exception!, grantId),
                 CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
         catch (BrokerStoreUnavailableException e)
         {
-            GrantLog.DiscardFailed(logger, e, grantId);
+            CoreLog.GrantDiscardFailed(logger, e, grantId);
         }
     }
 
@@ -122,7 +122,7 @@ public sealed class GrantIssuance(
                 throw;
             }
 
-            GrantLog.StoreUnavailable(logger, e, draft.TaskId);
+            CoreLog.GrantStoreUnavailable(logger, e, draft.TaskId);
             return null;
         }
     }

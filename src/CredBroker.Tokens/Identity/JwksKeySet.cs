@@ -9,7 +9,7 @@ namespace CredBroker.Core.Identity;
 /// together than the minimum interval, whatever tokens arrive, so forged kids cannot turn the
 /// broker against the issuer. A failed fetch keeps the last good keys.
 /// </summary>
-public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
+public sealed class JwksKeySet : IIssuerKeys, IDisposable
 {
     private readonly IJwksSource source;
     private readonly string issuer;
@@ -112,7 +112,7 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
             }
             else if (rateLimited && lastAttempt is { } last && now - last < minRefreshInterval)
             {
-                LogRefreshHeldBack(issuer);
+                TokensLog.JwksKeySetRefreshHeldBack(logger, issuer);
                 return Task.FromResult(false);
             }
             else
@@ -136,7 +136,7 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException or TaskCanceledException or FormatException)
         {
             LastFailure = e.Message;
-            LogFetchFailed(issuer, source.Location, e.Message, current is null ? "no keys are held, so its tokens are refused" : "the last keys fetched stay in use");
+            TokensLog.JwksKeySetFetchFailed(logger, issuer, source.Location, e.Message, current is null ? "no keys are held, so its tokens are refused" : "the last keys fetched stay in use");
             return true;
         }
 
@@ -147,10 +147,10 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
         {
             // Kid changes are rare and worth recording whatever the level; the join is cheap at that rate.
             var kids = string.Join(", ", parsed.Keys.Keys);
-            LogKeysChanged(issuer, source.Location, parsed.Keys.Count, kids);
+            TokensLog.JwksKeySetKeysChanged(logger, issuer, source.Location, parsed.Keys.Count, kids);
             foreach (var reason in parsed.Skipped)
             {
-                LogKeySkipped(issuer, reason);
+                TokensLog.JwksKeySetKeySkipped(logger, issuer, reason);
             }
         }
 
@@ -158,16 +158,4 @@ public sealed partial class JwksKeySet : IIssuerKeys, IDisposable
     }
 
     private sealed record Snapshot(IReadOnlyDictionary<string, IssuerKey> Keys, DateTimeOffset FetchedAt);
-
-    [LoggerMessage(EventId = 6500, Level = LogLevel.Information, Message = "Identity issuer {Issuer}: key set from {Location} now holds {Count} keys ({Kids})")]
-    private partial void LogKeysChanged(string issuer, string location, int count, string kids);
-
-    [LoggerMessage(EventId = 6501, Level = LogLevel.Warning, Message = "Identity issuer {Issuer}: could not fetch key set from {Location} ({Reason}); {Consequence}")]
-    private partial void LogFetchFailed(string issuer, string location, string reason, string consequence);
-
-    [LoggerMessage(EventId = 6502, Level = LogLevel.Warning, Message = "Identity issuer {Issuer}: skipped a key: {Reason}")]
-    private partial void LogKeySkipped(string issuer, string reason);
-
-    [LoggerMessage(EventId = 6503, Level = LogLevel.Debug, Message = "Identity issuer {Issuer}: key set was fetched moments ago; not fetching again yet")]
-    private partial void LogRefreshHeldBack(string issuer);
 }
