@@ -25,7 +25,7 @@ public sealed class AuditFailClosedTests
     public async Task RequestGrant_answers_unavailable_and_leaves_no_live_grant_when_no_audit_sink_takes_the_event()
     {
         await using var broker = await BrokerFixture.StartAsync(services: s => s.AddSingleton<IAuditSink, FailingSink>());
-        broker.Logs.ExpectErrorsFrom("CredBroker.Core.Audit.GrantAudit: No audit sink took the record");
+        broker.Logs.ExpectErrorsFrom("CredBroker.Core.Grants.GrantBroker: No audit sink took the record");
         var taskId = BrokerFixture.NewTaskId();
 
         var refused = Assert.ThrowsAsync<RpcException>(async () => await broker.Grants.RequestGrantAsync(

@@ -68,6 +68,8 @@ public sealed class OAuthTokenEndpointRefusalTests
         await using var broker = await BrokerFixture.StartAsync(redis.Endpoint, settings: OAuthClient.HttpListener);
         using var client = await OAuthClient.ForAsync(broker);
         var assertion = broker.IdentityToken(TestPolicy.Support);
+        // The Redis client logs each lost connection and reconnect attempt as an error.
+        broker.Logs.ExpectErrorsFrom("StackExchange.Redis");
         await redis.StopAsync();
 
         var response = await client.RequestWithAssertionAsync(assertion, "tickets.read", "https://tickets.test", OAuthClient.Details(BrokerFixture.NewTaskId()));

@@ -24,6 +24,8 @@ public sealed class ProbeTests
         Assert.That(await StatusAsync(broker, "/healthz/live"), Is.EqualTo(200));
         Assert.That(await GrpcStatusAsync(broker, GrantService), Is.EqualTo(ServingStatus.Serving));
 
+        // The Redis client logs each lost connection and reconnect attempt as an error.
+        broker.Logs.ExpectErrorsFrom("StackExchange.Redis");
         await redis.StopAsync();
         await UntilAsync(broker, "/healthz/ready", 503, "readiness to notice Redis is gone");
         Assert.That(await StatusAsync(broker, "/healthz"), Is.EqualTo(503), "/healthz is readiness");

@@ -100,6 +100,9 @@ public sealed class BrokerFixture : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             // A rule for this provider wins over appsettings.json's "Default": "Information", so Debug lines are captured too.
             builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Debug);
+            // That rule also hides appsettings.json's silencing of the per-probe health-check lines (an unready broker
+            // is answered by its probe; the cause is logged once by the part that failed), so it is repeated here.
+            builder.Logging.AddFilter<CapturedLogs>("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
             if (time is not null)
             {
                 builder.Services.AddSingleton(time);
