@@ -12,7 +12,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using AgentRuntime;
 using CredBroker.Client;
-using CredBroker.Client.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 
 if (!Arguments.TryParse(args, out var options, out var problem))

@@ -1,4 +1,3 @@
-using CredBroker.Client.DependencyInjection;
 using CredBroker.Client.Internal;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;

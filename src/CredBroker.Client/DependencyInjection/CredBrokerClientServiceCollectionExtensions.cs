@@ -2,11 +2,13 @@ using CredBroker.Client.Internal;
 using CredBroker.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.ClientFactory;
-using Microsoft.Extensions.DependencyInjection;
+using CredBroker.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace CredBroker.Client.DependencyInjection;
+// The namespace of IServiceCollection, as Microsoft.Extensions packages do, so the extension is found without a using.
+namespace Microsoft.Extensions.DependencyInjection;
 
 public static class CredBrokerClientServiceCollectionExtensions
 {
@@ -19,7 +21,26 @@ public static class CredBrokerClientServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<CredBrokerClientOptions>().Configure(configure).ValidateOnStart();
+        services.AddOptions<CredBrokerClientOptions>().Configure(configure);
+        return AddClient(services);
+    }
+
+    /// <summary>
+    /// The same, with the options bound from a configuration section (e.g. <c>CredBroker:Client</c>:
+    /// <c>Address</c>, <c>IdentityToken</c>, <c>IdentityTokenFile</c>, <c>RefreshMargin</c>, <c>CallTimeout</c>)
+    /// and validated on start.
+    /// </summary>
+    public static IServiceCollection AddCredBrokerClient(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<CredBrokerClientOptions>().Bind(section);
+        return AddClient(services);
+    }
+
+    private static IServiceCollection AddClient(IServiceCollection services)
+    {
+        services.AddOptions<CredBrokerClientOptions>().ValidateOnStart();
         if (services.Any(d => d.ServiceType == typeof(CredBrokerClient)))
         {
             return services;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using CredBroker.Verifier;
 using CredBroker.Verifier.Grpc;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,31 @@ public static class CredBrokerVerifierServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<CredBrokerVerifierOptions>().Configure(configure).ValidateOnStart();
+        services.AddOptions<CredBrokerVerifierOptions>().Configure(configure);
+        return AddVerifier(services);
+    }
+
+    /// <summary>
+    /// The same, with the options bound from a configuration section (usually <see cref="CredBrokerVerifierOptions.Section"/>)
+    /// and validated on start. The server's own identity (<see cref="CredBrokerVerifierOptions.IdentityToken"/>, a
+    /// callback) is not a setting: give it with <paramref name="configure"/>.
+    /// </summary>
+    public static IServiceCollection AddCredBrokerVerifier(this IServiceCollection services, IConfiguration section, Action<CredBrokerVerifierOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        var options = services.AddOptions<CredBrokerVerifierOptions>().Bind(section);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return AddVerifier(services);
+    }
+
+    private static IServiceCollection AddVerifier(IServiceCollection services)
+    {
+        services.AddOptions<CredBrokerVerifierOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CredBrokerVerifierOptions>, CredBrokerVerifierOptionsValidator>());
         services.AddOptions<CredBrokerGrpcOptions>();
         services.TryAddSingleton(TimeProvider.System);
