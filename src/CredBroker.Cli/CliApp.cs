@@ -9,7 +9,7 @@ public static class CliApp
 {
     public static RootCommand CreateRoot()
     {
-        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Request, release and revoke grants; fence tasks; pull the kill switch; introspect tokens. (The broker itself runs as credbroker-server.)")
+        var root = new RootCommand("credbroker: just-in-time credentials for AI agents. Request, release and revoke grants; fence tasks; pull the kill switch; introspect tokens; verify the audit log. (The broker itself runs as credbroker-server, which also checks policy files offline.)")
         {
             GrantCommands.Create(),
             TaskCommands.Create(),
@@ -18,8 +18,8 @@ public static class CliApp
             KillSwitchCommands.Create(),
             TokenCommands.Create(),
             AuditCommands.Create(),
-            PolicyCommands.Create(),
             ApprovalCommands.Create(),
+            MovedPolicyCommands(),
         };
         foreach (var option in GlobalOptions.All)
         {
@@ -53,6 +53,22 @@ public static class CliApp
         }
 
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>credbroker policy …</c> moved to the broker's executable, which holds the policy reader and evaluator (the CLI
+    /// references only the Client). A script written for the old place is still refused as a usage error, and told the new one.
+    /// </summary>
+    private static Command MovedPolicyCommands()
+    {
+        var command = new Command("policy", "Moved: credbroker-server policy check|test|explain") { Hidden = true, TreatUnmatchedTokensAsErrors = false };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var args = string.Join(' ', parse.Tokens.Select(t => t.Value));
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"error: the offline policy commands are the broker executable's now; run: credbroker-server {args}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        });
+        return command;
     }
 
     private static string Usage(ParseResult parse)

@@ -37,19 +37,4 @@ public sealed class CliNoticeTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Stderr, Is.Empty);
     }
-
-    [Test]
-    public async Task Policy_explain_prints_one_reason_per_line()
-    {
-        var fleet = Path.Combine(Credbroker.RepositoryRoot(), "samples", "policy", "fleet.yaml");
-
-        var run = await Credbroker.RunAsync("policy", "explain", fleet, "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
-            "--purpose", "nightly rollup", "--context", "data_classification=internal", "--ttl", "1h");
-
-        Assert.That(run.ExitCode, Is.Zero, run.ToString());
-        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Has.Some.EqualTo("reasons:"));
-        Assert.That(lines, Has.Some.EqualTo("  - workload rule 'data-agent' allows tool 'warehouse.query' (warehouse.*)"));
-        Assert.That(lines, Has.Some.EqualTo("  - ttl 15m set by limits.maxTtl"));
-    }
 }

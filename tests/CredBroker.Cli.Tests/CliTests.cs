@@ -168,6 +168,7 @@ public sealed class CliTests
     [TestCase(new[] { "task", "revoke", "t-1", "--token-file", "/nonexistent/identity.jwt" }, "cannot read the identity token")]
     [TestCase(new[] { "grant" }, "Required command was not provided")]
     [TestCase(new[] { "frobnicate" }, "frobnicate")]
+    [TestCase(new[] { "policy", "check", "policy.yaml" }, "run: credbroker-server policy check policy.yaml")]
     public async Task Usage_errors_exit_2_before_anything_is_sent(string[] args, string message)
     {
         var run = await Credbroker.RunAsync(args);

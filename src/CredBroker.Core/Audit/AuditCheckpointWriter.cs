@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace CredBroker.Core.Audit;
@@ -27,7 +28,7 @@ public sealed partial class AuditCheckpointWriter(AuditLog log, AuditSigningKeys
                     continue;
                 }
 
-                var checkpoint = await log.AppendToAsync(sink, AuditCheckpoint.Create(head, time.GetUtcNow(), keys), cancellationToken).ConfigureAwait(false);
+                var checkpoint = await log.AppendToAsync(sink, AuditCheckpointWriter.Create(head, time.GetUtcNow(), keys), cancellationToken).ConfigureAwait(false);
                 written[sink.Name] = new AuditHead(checkpoint.Seq, checkpoint.Hash);
                 CoreLog.AuditCheckpointWriterCheckpoint(logger, sink.Name, head.Seq, checkpoint.Seq);
             }
@@ -37,5 +38,26 @@ public sealed partial class AuditCheckpointWriter(AuditLog log, AuditSigningKeys
                 CoreLog.AuditCheckpointWriterCheckpointFailed(logger, e, sink.Name);
             }
         }
+    }
+
+    /// <summary>The unsealed checkpoint event of <paramref name="head"/>, signed with <paramref name="keys"/>' active key.</summary>
+    public static AuditEvent Create(AuditHead head, DateTimeOffset now, AuditSigningKeys keys)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(keys);
+        var time = AuditCanonical.Truncate(now);
+        var stamp = time.UtcDateTime.ToString(AuditCheckpoint.TimeFormat, CultureInfo.InvariantCulture);
+        var signature = keys.Sign(AuditCheckpoint.Payload(head.Seq, head.Hash, stamp));
+        var evidence = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [AuditCheckpoint.Seq] = head.Seq.ToString(CultureInfo.InvariantCulture),
+            [AuditCheckpoint.Hash] = head.Hash,
+            [AuditCheckpoint.Time] = stamp,
+            [AuditCheckpoint.Kid] = keys.Active.Kid,
+            [AuditCheckpoint.Signature] = Base64Url.Encode(signature),
+        };
+        return new AuditEvent(
+            0, AuditIds.New(), time, AuditKinds.Checkpoint, "signed", AuditContext.Broker, string.Empty, string.Empty, string.Empty,
+            string.Empty, string.Empty, [], string.Empty, $"chain head at seq {head.Seq}", evidence, string.Empty, string.Empty);
     }
 }

@@ -28,12 +28,6 @@ public interface IAuditSink
     ValueTask<AuditHead> ReadHeadAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A chain's newest position and hash; seq 0 and the genesis hash for an empty chain.</summary>
-public sealed record AuditHead(long Seq, string Hash)
-{
-    public override string ToString() => $"{Seq}:{Hash}";
-}
-
 /// <summary>A sink that can be read back (the store's): what <c>credbroker audit tail</c> and <c>verify</c> read through the broker.</summary>
 public interface IAuditReader
 {

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.IdentityModel.Tokens;
 
 namespace CredBroker.Core.SigningKeys;
@@ -44,12 +43,8 @@ public sealed class SigningKey : IDisposable
 
     public static SigningKey Generate(DateTimeOffset createdAt) => new(ECDsa.Create(ECCurve.NamedCurves.nistP256), createdAt);
 
-    /// <summary>RFC 7638 section 3.2: the required members in lexicographic order, no white space, SHA-256, base64url.</summary>
-    public static string Thumbprint(string x, string y)
-    {
-        var canonical = $$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""";
-        return Base64Url.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
+    /// <summary>The RFC 7638 thumbprint of the P-256 key with coordinates <paramref name="x"/> and <paramref name="y"/> (base64url).</summary>
+    public static string Thumbprint(string x, string y) => JwkThumbprint.OfP256(x, y);
 
     public void Dispose() => Key.Dispose();
 }

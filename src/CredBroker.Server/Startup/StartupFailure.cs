@@ -27,7 +27,7 @@ public sealed record StartupFailure(int ExitCode, string Message)
         var e = Unwrap(exception);
         return e switch
         {
-            PolicyLoadException policy => new(Configuration, $"policy file: {OneLine(policy.Message)} (check it with: credbroker policy check <file>)"),
+            PolicyLoadException policy => new(Configuration, $"policy file: {OneLine(policy.Message)} (check it with: credbroker-server policy check <file>)"),
             OptionsValidationException options => new(Configuration, string.Join("; ", options.Failures.Select(OneLine))),
             BrokerConfigurationException configuration => new(Configuration, OneLine(configuration.Message)),
             IOException { InnerException: AddressInUseException } bind => new(Unavailable, $"{OneLine(bind.Message)} Another process holds the port: stop it, or choose other ports with --urls (gRPC) and --CredBroker:HttpUrl (JWKS, metadata, health)"),

@@ -47,6 +47,27 @@ public sealed class DependencyTests
         Assert.That(AssemblyClosure("credbroker").Where(d => Matches(d, forbidden)), Is.Empty, "credbroker's assembly references");
     }
 
+    [Test]
+    public void The_cli_references_the_client_and_nothing_else_of_ours()
+    {
+        // A project of ours reaches credbroker only through CredBroker.Client: the offline policy commands live in the
+        // broker's executable, audit verification and durations in CredBroker.Tokens, which the Client references.
+        Assert.That(DirectProjectReferences("CredBroker.Cli"), Is.EqualTo(new[] { "CredBroker.Client" }), "credbroker's project references");
+        string[] client = ["CredBroker.Client", .. Ours(ProjectClosure("CredBroker.Client"))];
+        Assert.That(Ours(ProjectClosure("CredBroker.Cli")), Is.SubsetOf(client), "credbroker's projects, transitively");
+        Assert.That(Ours(AssemblyClosure("credbroker")), Is.SubsetOf(client), "credbroker's assembly references");
+        Assert.That(client, Has.None.EqualTo("CredBroker.Core").And.None.EqualTo("CredBroker.Policy.Yaml"), "the Client's own closure");
+    }
+
+    private static IEnumerable<string> Ours(IEnumerable<string> dependencies) =>
+        dependencies.Where(d => d.StartsWith("CredBroker.", StringComparison.OrdinalIgnoreCase));
+
+    private static string[] DirectProjectReferences(string project)
+    {
+        var file = Path.Combine(Credbroker.RepositoryRoot(), "src", project, project + ".csproj");
+        return [.. XDocument.Load(file).Descendants("ProjectReference").Select(r => Path.GetFileNameWithoutExtension((string)r.Attribute("Include")!))];
+    }
+
     private static bool Matches(string dependency, string[] names) =>
         names.Any(n => dependency.Equals(n, StringComparison.OrdinalIgnoreCase) || dependency.StartsWith(n + ".", StringComparison.OrdinalIgnoreCase));
 

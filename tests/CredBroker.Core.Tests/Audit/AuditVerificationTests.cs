@@ -35,7 +35,7 @@ public sealed class AuditVerificationTests
         }
 
         var events = AuditChain.SealAll(unsealed, 0, AuditCanonical.GenesisHash).ToList();
-        var checkpoint = AuditCheckpoint.Create(new AuditHead(20, events[^1].Hash), Start.AddMinutes(30), signer) with { Time = Start.AddMinutes(30) };
+        var checkpoint = AuditCheckpointWriter.Create(new AuditHead(20, events[^1].Hash), Start.AddMinutes(30), signer) with { Time = Start.AddMinutes(30) };
         events.Add(AuditChain.Seal(checkpoint, 21, events[^1].Hash));
         events.AddRange(AuditChain.SealAll([Event(31), Event(32)], 21, events[^1].Hash));
         return events;
@@ -83,7 +83,7 @@ public sealed class AuditVerificationTests
         try
         {
             using var attacker = new AuditSigningKeys(Options.Create(new SigningKeyOptions { KeyDirectory = other }));
-            var forged = Reseal(Log(keys).Select(e => e.Kind == AuditKinds.Checkpoint ? AuditCheckpoint.Create(new AuditHead(20, "x"), e.Time, attacker) : e));
+            var forged = Reseal(Log(keys).Select(e => e.Kind == AuditKinds.Checkpoint ? AuditCheckpointWriter.Create(new AuditHead(20, "x"), e.Time, attacker) : e));
             var result = AuditVerification.Verify(forged, With(keys));
             Assert.That(result.Broken?.Problem, Does.Contain("not a published audit key"));
         }

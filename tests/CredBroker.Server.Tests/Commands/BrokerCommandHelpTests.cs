@@ -8,7 +8,8 @@ public sealed class BrokerCommandHelpTests
     [Test]
     public async Task Help_exits_0_on_every_broker_command()
     {
-        string[][] commands = [["serve"], ["dev"], ["dev", "identity"], ["keys"], ["keys", "list"], ["keys", "rotate"]];
+        string[][] commands = [["serve"], ["dev"], ["dev", "identity"], ["keys"], ["keys", "list"], ["keys", "rotate"],
+            ["policy"], ["policy", "check"], ["policy", "test"], ["policy", "explain"]];
         var runs = await Task.WhenAll(commands.Select(c => BrokerExecutable.RunAsync([.. c, "--help"])));
         for (var i = 0; i < commands.Length; i++)
         {

@@ -98,7 +98,7 @@ public static class Credbroker
 
 /// <summary>
 /// The broker's own executable (<c>dotnet CredBroker.Server.dll</c>, installed as <c>credbroker-server</c>): serve,
-/// dev identity and keys, run like <see cref="Credbroker"/> runs the CLI.
+/// dev identity, keys and policy, run like <see cref="Credbroker"/> runs the CLI.
 /// </summary>
 public static class BrokerExecutable
 {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using CredBroker.Core.SigningKeys;
 
 namespace CredBroker.Core.Audit;
 
@@ -24,7 +23,7 @@ public static class AuditKeySet
                 }
 
                 var (x, y, kid) = (Member("x"), Member("y"), Member("kid"));
-                if (SigningKey.Thumbprint(x, y) != kid)
+                if (JwkThumbprint.OfP256(x, y) != kid)
                 {
                     throw new FormatException($"key {kid}: its kid is not its RFC 7638 thumbprint");
                 }

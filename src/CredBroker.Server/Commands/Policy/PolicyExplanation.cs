@@ -1,6 +1,6 @@
 using CredBroker.Core.Policy;
 
-namespace CredBroker.Cli.Policy;
+namespace CredBroker.Server.Commands.Policy;
 
 /// <summary>A decision as the policy commands print it: its name, TTL, the rule that decided, and the reasons.</summary>
 public sealed record PolicyExplanation(string Decision, TimeSpan? Ttl, string? Rule, string Message, IReadOnlyList<string> Reasons)

@@ -2,17 +2,20 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using CredBroker.Cli;
+using CredBroker.Cli.Commands;
 using CredBroker.Cli.Output;
-using CredBroker.Cli.Policy;
 using CredBroker.Core.Grants;
 using CredBroker.Core.Policy;
+using CredBroker.Server.Commands.Policy;
 
-namespace CredBroker.Cli.Commands;
+namespace CredBroker.Server.Commands;
 
 /// <summary>
-/// <c>policy check | test | explain</c>: offline, on Core's own loader and evaluator, so what they
-/// say is what the broker will do. No broker is needed. (Task envelopes, quotas and approvals
-/// live in the store and are not part of an offline decision.)
+/// <c>credbroker-server policy check | test | explain</c>: offline, on the broker's own loader and evaluator, so what
+/// they say is what the broker will do (as <c>nginx -t</c> and <c>spire-server validate</c> check a configuration
+/// with the server's own code). No broker needs to run. (Task envelopes, quotas and approvals live in the store and
+/// are not part of an offline decision.)
 /// </summary>
 public static class PolicyCommands
 {

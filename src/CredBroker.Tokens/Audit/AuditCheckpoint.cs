@@ -10,7 +10,8 @@ namespace CredBroker.Core.Audit;
 /// plain hash chain only shows that the events fit together: someone who edits an event and
 /// recomputes every hash after it has a chain that fits. A checkpoint signed with the audit key
 /// (which the log's readers do not hold) pins the hash of an earlier event, so such a rewrite no
-/// longer matches it.
+/// longer matches it. The broker writes them (<c>AuditCheckpointWriter</c>, with the private key); this is
+/// their format and the check anyone holding the published keys runs.
 /// </summary>
 public static class AuditCheckpoint
 {
@@ -20,28 +21,8 @@ public static class AuditCheckpoint
     public const string Kid = "checkpoint.kid";
     public const string Signature = "checkpoint.signature";
 
-    private const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-
-    /// <summary>The unsealed checkpoint event of <paramref name="head"/>, signed with <paramref name="keys"/>' active key.</summary>
-    public static AuditEvent Create(AuditHead head, DateTimeOffset now, AuditSigningKeys keys)
-    {
-        ArgumentNullException.ThrowIfNull(head);
-        ArgumentNullException.ThrowIfNull(keys);
-        var time = AuditCanonical.Truncate(now);
-        var stamp = time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
-        var signature = keys.Sign(Payload(head.Seq, head.Hash, stamp));
-        var evidence = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [Seq] = head.Seq.ToString(CultureInfo.InvariantCulture),
-            [Hash] = head.Hash,
-            [Time] = stamp,
-            [Kid] = keys.Active.Kid,
-            [Signature] = Base64Url.Encode(signature),
-        };
-        return new AuditEvent(
-            0, AuditIds.New(), time, AuditKinds.Checkpoint, "signed", AuditContext.Broker, string.Empty, string.Empty, string.Empty,
-            string.Empty, string.Empty, [], string.Empty, $"chain head at seq {head.Seq}", evidence, string.Empty, string.Empty);
-    }
+    /// <summary>How <see cref="Time"/> is written, and so signed: UTC with milliseconds, as in the canonical form.</summary>
+    internal const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     /// <summary>What is signed: a fixed label (so no other signature of this key can pass for a checkpoint), then seq, hash and time.</summary>
     public static byte[] Payload(long seq, string hash, string time) =>

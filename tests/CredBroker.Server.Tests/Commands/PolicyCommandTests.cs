@@ -1,9 +1,9 @@
 using System.Text.Json;
 using CredBroker.Testing.Processes;
 
-namespace CredBroker.Cli.Tests;
+namespace CredBroker.Server.Tests;
 
-/// <summary>credbroker policy check | test | explain, run as a process against files, offline.</summary>
+/// <summary>credbroker-server policy check | test | explain, run as a process against files, offline (no broker runs).</summary>
 public sealed class PolicyCommandTests
 {
     private string directory = null!;
@@ -37,7 +37,7 @@ public sealed class PolicyCommandTests
     [Test]
     public async Task The_sample_fleet_policy_passes_its_own_cases()
     {
-        var run = await Credbroker.RunAsync("policy", "test", Samples("fleet.yaml"), Samples("fleet.cases.yaml"));
+        var run = await BrokerExecutable.RunAsync("policy", "test", Samples("fleet.yaml"), Samples("fleet.cases.yaml"));
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Stdout, Does.Contain(" passed, 0 failed"));
@@ -54,8 +54,8 @@ public sealed class PolicyCommandTests
               - { id: spiffe://example.org/a, owner: o, tools: [tickets.read], rateLimit: often }
             """);
 
-        var invalid = await Credbroker.RunAsync("policy", "check", bad);
-        var valid = await Credbroker.RunAsync("policy", "check", Samples("fleet.yaml"));
+        var invalid = await BrokerExecutable.RunAsync("policy", "check", bad);
+        var valid = await BrokerExecutable.RunAsync("policy", "check", Samples("fleet.yaml"));
 
         Assert.That(invalid.ExitCode, Is.EqualTo(1), invalid.ToString());
         Assert.That(invalid.Stderr, Does.Contain($"{bad}:2: tools[].risk: 'extreme' is not low, medium, high or critical"));
@@ -77,8 +77,8 @@ public sealed class PolicyCommandTests
                 expect: { decision: allow, ttl: 5m }
             """);
 
-        var table = await Credbroker.RunAsync("policy", "test", Samples("fleet.yaml"), cases);
-        var json = await Credbroker.RunAsync("policy", "test", Samples("fleet.yaml"), cases, "--output", "json");
+        var table = await BrokerExecutable.RunAsync("policy", "test", Samples("fleet.yaml"), cases);
+        var json = await BrokerExecutable.RunAsync("policy", "test", Samples("fleet.yaml"), cases, "--output", "json");
 
         Assert.That(table.ExitCode, Is.EqualTo(1), table.ToString());
         Assert.That(table.Stdout, Does.Contain("FAIL  support writes in prod  expected allow, got deny: policy rule 'ticket-writes-only-in-staging' denied tool 'tickets.write'"));
@@ -100,7 +100,7 @@ public sealed class PolicyCommandTests
                 expect: { decision: allow }
             """);
 
-        var run = await Credbroker.RunAsync("policy", "test", Samples("fleet.yaml"), cases);
+        var run = await BrokerExecutable.RunAsync("policy", "test", Samples("fleet.yaml"), cases);
 
         Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
         Assert.That(run.Stderr, Does.Contain($"{cases}:3: unknown key 'tool'"));
@@ -109,9 +109,9 @@ public sealed class PolicyCommandTests
     [Test]
     public async Task Explain_prints_the_decision_and_the_rules_behind_it()
     {
-        var allow = await Credbroker.RunAsync("policy", "explain", Samples("fleet.yaml"), "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
+        var allow = await BrokerExecutable.RunAsync("policy", "explain", Samples("fleet.yaml"), "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
             "--purpose", "nightly rollup", "--context", "data_classification=internal", "--ttl", "1h", "--output", "json");
-        var approval = await Credbroker.RunAsync("policy", "explain", Samples("fleet.yaml"), "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
+        var approval = await BrokerExecutable.RunAsync("policy", "explain", Samples("fleet.yaml"), "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
             "--purpose", "nightly rollup", "--context", "data_classification=restricted");
 
         Assert.That(allow.ExitCode, Is.Zero, allow.ToString());
@@ -123,5 +123,20 @@ public sealed class PolicyCommandTests
         Assert.That(reasons, Has.Some.EqualTo("ttl 15m set by limits.maxTtl"));
         Assert.That(approval.Stdout, Does.Contain("needs-approval"));
         Assert.That(approval.Stdout, Does.Contain("restricted-data-needs-approval"));
+    }
+
+    [Test]
+    public async Task Policy_explain_prints_one_reason_per_line()
+    {
+        var fleet = Path.Combine(Credbroker.RepositoryRoot(), "samples", "policy", "fleet.yaml");
+
+        var run = await BrokerExecutable.RunAsync("policy", "explain", fleet, "--workload", "spiffe://example.com/agents/data", "--tool", "warehouse.query",
+            "--purpose", "nightly rollup", "--context", "data_classification=internal", "--ttl", "1h");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Some.EqualTo("reasons:"));
+        Assert.That(lines, Has.Some.EqualTo("  - workload rule 'data-agent' allows tool 'warehouse.query' (warehouse.*)"));
+        Assert.That(lines, Has.Some.EqualTo("  - ttl 15m set by limits.maxTtl"));
     }
 }

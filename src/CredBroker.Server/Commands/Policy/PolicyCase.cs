@@ -4,7 +4,7 @@ using CredBroker.Core.Policy;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace CredBroker.Cli.Policy;
+namespace CredBroker.Server.Commands.Policy;
 
 /// <summary>One decision case: an input and the decision (and optionally reason text and TTL) policy must give it.</summary>
 public sealed record PolicyCase(string Name, int Line, GrantRequest Input, DateTimeOffset? At, string Expected, string? Reason, TimeSpan? Ttl);
