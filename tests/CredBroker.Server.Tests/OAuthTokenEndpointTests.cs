@@ -178,11 +178,13 @@ public sealed class OAuthTokenEndpointTests
 
     [TestCase("urn:ietf:params:oauth:grant-type:token-exchange", "is not supported yet")]
     [TestCase("password", "'password' is not supported")]
-    public async Task Other_grant_types_are_unsupported_grant_type(string grantType, string description)
+    public async Task Other_grant_types_are_unsupported_grant_type_and_write_nothing(string grantType, string description)
     {
+        var before = await client.AuditCountAsync();
         var response = await client.RequestWithAssertionAsync(broker.IdentityToken(TestPolicy.Support), "tickets.read", Tickets, OAuthClient.Details(BrokerFixture.NewTaskId()), grantType);
         Assert.That(response.Error, Is.EqualTo("unsupported_grant_type"));
         Assert.That(response.ErrorDescription, Does.Contain(description));
+        Assert.That(await client.AuditCountAsync(), Is.EqualTo(before), "nothing on the audit log");
     }
 
     [Test]
