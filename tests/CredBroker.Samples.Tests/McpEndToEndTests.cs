@@ -107,9 +107,15 @@ public sealed class McpEndToEndTests
             Assert.That(uses[1].GetProperty("evidence").GetProperty("action").GetString(), Is.EqualTo("tools/call comment_ticket"));
             Assert.That(uses[^1].GetProperty("tools")[0].GetString(), Is.EqualTo("tickets.read"));
             Assert.That(uses[^1].GetProperty("reason").GetString(), Does.Match("^task .* was revoked at "));
+            // No call is let through later than the staleness bound (2 s) after the revocation; 2 s more for the report to arrive.
+            var revokedAt = Time(audit.Single(e => e.GetProperty("kind").GetString() == "revocation.task"));
+            var lastOk = uses.Where(e => e.GetProperty("decision").GetString() == "ok").Max(Time);
+            Assert.That(lastOk - revokedAt, Is.LessThan(TimeSpan.FromSeconds(4)));
         });
         Assert.That(broker.Logs.Errors, Is.Empty);
     }
+
+    private static DateTimeOffset Time(JsonElement auditEvent) => DateTimeOffset.Parse(auditEvent.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<List<JsonElement>> AuditAsync(BrokerFixture broker, string taskId)
     {
