@@ -9,6 +9,7 @@ namespace McpToolServer;
 /// tool's scope is answered 403 <c>insufficient_scope</c> naming it (RFC 6750 section 3.1, the MCP authorization
 /// spec's step-up) before the MCP server runs anything. Every decision on a tool call is put on the broker's audit
 /// trail first: let through (<c>ok</c>), <c>denied</c>, or refused for a revoked token, which still names its grant.
+/// Reporting is best effort: a report the broker does not take is logged by the reporter, and the call goes on.
 /// </summary>
 public static class ToolCallGuard
 {
