@@ -44,9 +44,20 @@ public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOption
         return AuthenticateResult.Success(ticket);
     }
 
+    /// <summary>
+    /// The verifier's answer on this request's bearer token, accepted or not; null when the request carried none (or
+    /// the scheme has not run). A refused token's <see cref="TokenVerification.RefusedClaims"/> names its grant, so
+    /// the refusal can be reported (<see cref="ToolUseReporter"/>).
+    /// </summary>
+    public static TokenVerification? Verification(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return http.Items.TryGetValue(VerificationItem, out var item) ? item as TokenVerification : null;
+    }
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var verification = Context.Items.TryGetValue(VerificationItem, out var item) ? item as TokenVerification : null;
+        var verification = Verification(Context);
         if (verification is { IsUndecided: true })
         {
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -12,7 +12,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the tool-side verifier: <see cref="TokenVerifier"/>, its <see cref="JwksCache"/> and
-    /// <see cref="RevocationCache"/>, its <see cref="ValidatedTokenCache"/> and <see cref="VerifierMetrics"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
+    /// <see cref="RevocationCache"/>, the <see cref="ToolUseReporter"/>, its <see cref="ValidatedTokenCache"/> and <see cref="VerifierMetrics"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
     /// <see cref="CredBrokerTokenInterceptor"/> for gRPC tool servers. Options are validated when the host starts.
     /// </summary>
     public static IServiceCollection AddCredBrokerVerifier(this IServiceCollection services, Action<CredBrokerVerifierOptions> configure)
@@ -56,6 +56,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
         services.TryAddSingleton<RevocationCache>();
         services.TryAddSingleton<BrokerConnection>();
         services.TryAddSingleton<TokenVerifier>();
+        services.TryAddSingleton<ToolUseReporter>();
         services.TryAddSingleton<CredBrokerTokenInterceptor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationWatcher>());
         return services;
