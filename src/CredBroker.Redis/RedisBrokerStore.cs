@@ -104,6 +104,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IApprovalStore, IQu
                 audience = draft.Audience,
                 ttlSeconds,
                 writeByMs = writeBy,
+                notAfterS = draft.ParentExpiresAt is { } parentExp ? parentExp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : string.Empty,
             });
             // Listed for operators (ListGrants); GT keeps the task's latest bound.
             var listed = db.ScriptEvaluateAsync(RedisScripts.TrackLiveTask, new
@@ -149,7 +150,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IApprovalStore, IQu
 
     /// <summary>The revocation-state fields whose standing rule would refuse this grant, as JSON for the script.</summary>
     private static string RuleFields(GrantDraft draft) => JsonSerializer.Serialize(
-        draft.Tools.Select(t => $"{RevocationKind.Tool}:{t}").Append($"{RevocationKind.Workload}:{draft.WorkloadId}").Append($"{RevocationKind.All}:").ToArray());
+        draft.Tools.Select(t => $"{RevocationKind.Tool}:{t}").Concat(draft.RuleWorkloads.Distinct(StringComparer.Ordinal).Select(w => $"{RevocationKind.Workload}:{w}")).Append($"{RevocationKind.All}:").ToArray());
 
     public ValueTask DiscardGrantAsync(string taskId, string grantId, string workloadId, CancellationToken cancellationToken)
     {

@@ -21,12 +21,12 @@ public sealed class GrantAudit(AuditLog log, IPolicySource policy, BrokerMetrics
         ArgumentNullException.ThrowIfNull(outcome);
         var entry = outcome switch
         {
-            GrantOutcome.Issued { Grant: var grant } => Issued(grant),
-            GrantOutcome.Refused refused => AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refused.Refusal.Kind)) with
+            GrantOutcome.Issued { Grant: var grant } => Exchanged(Issued(grant), grant),
+            GrantOutcome.Refused refused => Parent(AuditBounds.Apply(Entry(request, AuditKinds.GrantRefused, DecisionOf(refused.Refusal.Kind)) with
             {
                 Reason = refused.Refusal.AuditDetail ?? refused.Refusal.Message,
                 GrantId = refused.GrantId ?? string.Empty,
-            }),
+            }), request),
             // A held request is on record before the agent learns its approval id.
             GrantOutcome.Pending { Approval: var approval } => ApprovalAudit.Pending(approval),
             _ => AuditBounds.Apply(Entry(request, "grant." + outcome.GetType().Name.ToLowerInvariant(), outcome.GetType().Name.ToLowerInvariant())),
@@ -92,6 +92,36 @@ public sealed class GrantAudit(AuditLog log, IPolicySource policy, BrokerMetrics
             ["expires_at"] = grant.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         },
     };
+
+    /// <summary>
+    /// A delegated grant's one event: the root as its workload (whose task and caps it uses), the child
+    /// as <c>actor</c>, the parent grant and the chain as evidence, so the log links each exchange to its parent.
+    /// </summary>
+    private static AuditEntry Exchanged(AuditEntry entry, GrantRecord grant)
+    {
+        if (grant.Delegation is not { } chain)
+        {
+            return entry;
+        }
+
+        return entry with
+        {
+            Kind = AuditKinds.GrantExchanged,
+            Evidence = new Dictionary<string, string>(entry.Evidence, StringComparer.Ordinal)
+            {
+                ["actor"] = chain.Holder,
+                ["parent_grant"] = chain.ParentGrantId,
+                ["ancestor_grants"] = string.Join(' ', chain.Ancestors),
+                ["actor_chain"] = string.Join(' ', chain.Actors),
+                ["depth"] = chain.Depth.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+    }
+
+    /// <summary>A refused exchange names the parent grant it asked from (once its token was read).</summary>
+    private static AuditEntry Parent(AuditEntry entry, GrantRequest request) => request.ParentGrantId is not { } parent
+        ? entry
+        : entry with { Evidence = new Dictionary<string, string>(entry.Evidence, StringComparer.Ordinal) { ["parent_grant"] = parent } };
 
     private static AuditEntry Wired(AuditEntry entry, GrantRequest request) => entry with { Evidence = Wired(entry.Evidence, request.Wire) };
 

@@ -95,6 +95,7 @@ public static class CredBrokerServiceCollectionExtensions
         services.TryAddSingleton<GrantIssuance>();
         services.TryAddSingleton<GrantApprovals>();
         services.TryAddSingleton<GrantPipeline>();
+        services.TryAddSingleton<GrantExchange>();
         services.TryAddSingleton<GrantBroker>();
         services.TryAddSingleton<GrantListing>();
         services.TryAddSingleton<Approvals.ApprovalBroker>();

@@ -19,6 +19,7 @@ namespace CredBroker.Core.Grants;
 /// </summary>
 public sealed partial class GrantBroker(
     GrantPipeline pipeline,
+    GrantExchange exchange,
     GrantApprovals approvals,
     GrantIssuance issuance,
     GrantAudit audit,

@@ -29,6 +29,18 @@ public sealed record GrantDraft(
     /// </summary>
     public GrantQuota? Quota { get; init; }
 
+    /// <summary>A delegated grant's chain; null for a grant from <c>RequestGrant</c>.</summary>
+    public DelegationChain? Delegation { get; init; }
+
+    /// <summary>
+    /// The parent token's <c>exp</c> for a delegated grant: <c>exp</c> is cut at it, so a child never
+    /// outlives its parent. Stores cut at it exactly as <see cref="Stamp"/>. Null: no parent.
+    /// </summary>
+    public DateTimeOffset? ParentExpiresAt { get; init; }
+
+    /// <summary>Every workload whose standing rule (a quarantine) refuses this grant: its own and each actor of its chain.</summary>
+    public IEnumerable<string> RuleWorkloads => Delegation is { } chain ? chain.Actors.Prepend(WorkloadId) : [WorkloadId];
+
     public GrantRecord Stamp(DateTimeOffset issuedAt)
     {
         // Whole seconds: JWT times are NumericDate seconds, and the record must agree with the token.
@@ -39,6 +51,11 @@ public sealed record GrantDraft(
             exp = DateTimeOffset.FromUnixTimeSeconds(deadline.ToUnixTimeSeconds());
         }
 
-        return new GrantRecord(GrantId, TaskId, WorkloadId, Owner, Purpose, Tools, Audience, iat, exp);
+        if (ParentExpiresAt is { } parentExp && parentExp.ToUnixTimeSeconds() < exp.ToUnixTimeSeconds())
+        {
+            exp = DateTimeOffset.FromUnixTimeSeconds(parentExp.ToUnixTimeSeconds());
+        }
+
+        return new GrantRecord(GrantId, TaskId, WorkloadId, Owner, Purpose, Tools, Audience, iat, exp) { Delegation = Delegation };
     }
 }

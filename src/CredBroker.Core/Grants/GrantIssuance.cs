@@ -26,7 +26,16 @@ public sealed class GrantIssuance(
     /// <summary>A timer may fire a little early; the margin keeps the new iat past the lift.</summary>
     private static readonly TimeSpan LiftMargin = TimeSpan.FromMilliseconds(20);
 
-    public async Task<GrantOutcome> IssueAsync(GrantRequest request, WorkloadDefinition workload, string audience, TimeSpan ttl, CancellationToken cancellationToken)
+    /// <param name="delegation">For <c>ExchangeGrant</c>: the chain the grant descends from; the request and workload are then the root's.</param>
+    /// <param name="parentExpiresAt">For <c>ExchangeGrant</c>: the parent token's exp, which the grant's cannot pass.</param>
+    public async Task<GrantOutcome> IssueAsync(
+        GrantRequest request,
+        WorkloadDefinition workload,
+        string audience,
+        TimeSpan ttl,
+        CancellationToken cancellationToken,
+        DelegationChain? delegation = null,
+        DateTimeOffset? parentExpiresAt = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(workload);
@@ -45,6 +54,8 @@ public sealed class GrantIssuance(
         {
             WriteBy = request.Deadline,
             Quota = GrantQuota.Of(workload),
+            Delegation = delegation,
+            ParentExpiresAt = parentExpiresAt,
         };
 
         if (await anomalies.CheckAsync(draft, cancellationToken).ConfigureAwait(false) is { } anomaly)

@@ -10,4 +10,11 @@ public sealed record GrantRecord(
     IReadOnlyList<string> Tools,
     string Audience,
     DateTimeOffset IssuedAt,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>
+    /// Set on a grant made by <c>ExchangeGrant</c>, as it is minted; null for a grant from
+    /// <c>RequestGrant</c> and for records read back from a store (the chain lives in the token).
+    /// </summary>
+    public DelegationChain? Delegation { get; init; }
+}

@@ -15,4 +15,7 @@ public sealed record GrantRequest(
 
     /// <summary>Which front door the request came through (<c>grpc</c>, <c>http</c>), put on its audit events as evidence <c>wire</c>; null leaves it off.</summary>
     public string? Wire { get; init; }
+
+    /// <summary>For an exchange (<c>ExchangeGrant</c>): the parent grant asked from, put on the refusal's audit record; null otherwise.</summary>
+    public string? ParentGrantId { get; init; }
 }

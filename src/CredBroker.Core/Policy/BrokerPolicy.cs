@@ -37,6 +37,12 @@ public sealed record PolicyLimits(TimeSpan MaxTtl, TimeSpan DefaultTtl, int MaxT
 
     /// <summary>How long a request waits for a person's approval, and an approval for its collection. Default 15m.</summary>
     public TimeSpan ApprovalTtl { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How many hops a delegation chain may have (<c>limits.maxDelegationDepth</c>): a token from
+    /// <c>RequestGrant</c> is depth 0, each <c>ExchangeGrant</c> adds one. Default 3.
+    /// </summary>
+    public int MaxDelegationDepth { get; init; } = 3;
 }
 
 /// <param name="Name">Dotted tool name, e.g. <c>github.issues.read</c>.</param>
@@ -52,6 +58,9 @@ public sealed record ToolDefinition(string Name, string Audience, TimeSpan? MaxT
 
     /// <summary>What the request context must show for this tool to be granted; all must hold.</summary>
     public IReadOnlyList<ContextCondition> Conditions { get; init; } = [];
+
+    /// <summary>Whether a grant of this tool may be handed on to a sub-agent (<c>ExchangeGrant</c>). Default true.</summary>
+    public bool Delegable { get; init; } = true;
 }
 
 /// <param name="Audience">A token audience (<c>aud</c>), as tools name it.</param>
@@ -86,6 +95,12 @@ public sealed record WorkloadDefinition(
 
     /// <summary>How many grants the workload may receive per window; null: no limit.</summary>
     public RateLimit? RateLimit { get; init; }
+
+    /// <summary>The workloads (SPIFFE IDs or patterns ending in <c>/*</c>) this one may hand its grants on to; empty: none.</summary>
+    public IReadOnlyList<IdPattern> Delegates { get; init; } = [];
+
+    /// <summary>Whether this workload may hand its grants on to <paramref name="workloadId"/>.</summary>
+    public bool MayDelegateTo(string workloadId) => Delegates.Any(p => p.Matches(workloadId));
 
     public bool MayUse(string tool) => Tools.Any(p => p.Matches(tool));
 

@@ -18,6 +18,13 @@ public sealed partial class InMemoryBrokerStore
                 return new GrantInsertResult.RulesStand(standing, now);
             }
 
+            // A delegated grant is refused while any actor of its chain is quarantined, in the same step.
+            if (draft.Delegation is { } chain
+                && chain.Actors.SelectMany(a => revocations?.StandingAt(a, [], now) ?? []).Where(r => r.Kind == Revocation.RevocationKind.Workload).ToList() is { Count: > 0 } actorRules)
+            {
+                return new GrantInsertResult.RulesStand(actorRules, now);
+            }
+
             if (draft.Quota is not { IsUnlimited: false } quota)
             {
                 return InsertLocked(entry, draft, requireOpenTask, now);

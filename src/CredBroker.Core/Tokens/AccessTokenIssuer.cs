@@ -30,7 +30,8 @@ public sealed class AccessTokenIssuer(SigningKeyRing keys, string issuer)
             json.WriteStartObject();
             json.WriteString(ClaimNames.Issuer, Issuer);
             json.WriteString(ClaimNames.Subject, grant.WorkloadId);
-            json.WriteString(ClaimNames.ClientId, grant.WorkloadId);
+            // A delegated token names its root as sub (RFC 8693 section 4.1) and the holder as the client.
+            json.WriteString(ClaimNames.ClientId, grant.Delegation?.Holder ?? grant.WorkloadId);
             json.WriteString(ClaimNames.Audience, grant.Audience);
             json.WriteNumber(ClaimNames.IssuedAt, grant.IssuedAt.ToUnixTimeSeconds());
             json.WriteNumber(ClaimNames.NotBefore, grant.IssuedAt.ToUnixTimeSeconds());
@@ -40,9 +41,43 @@ public sealed class AccessTokenIssuer(SigningKeyRing keys, string issuer)
             json.WriteString(ClaimNames.TaskId, grant.TaskId);
             json.WriteString(ClaimNames.Purpose, grant.Purpose);
             json.WriteString(ClaimNames.Owner, grant.Owner);
+            if (grant.Delegation is { } chain)
+            {
+                WriteChain(json, chain);
+            }
+
             json.WriteEndObject();
         }
 
         return handler.CreateToken(Encoding.UTF8.GetString(buffer.WrittenSpan), keys.Active.Credentials, Header);
+    }
+
+    /// <summary><c>act</c> nested nearest actor outermost (RFC 8693 section 4.1), then the ancestor grants that revoke it.</summary>
+    private static void WriteChain(Utf8JsonWriter json, DelegationChain chain)
+    {
+        json.WritePropertyName(ClaimNames.Actor);
+        for (var i = 0; i < chain.Actors.Count; i++)
+        {
+            json.WriteStartObject();
+            json.WriteString(ClaimNames.Subject, chain.Actors[i]);
+            if (i < chain.Actors.Count - 1)
+            {
+                json.WritePropertyName(ClaimNames.Actor);
+            }
+        }
+
+        for (var i = 0; i < chain.Actors.Count; i++)
+        {
+            json.WriteEndObject();
+        }
+
+        json.WriteString(ClaimNames.ParentJwtId, chain.ParentGrantId);
+        json.WriteStartArray(ClaimNames.AncestorJwtIds);
+        foreach (var ancestor in chain.Ancestors)
+        {
+            json.WriteStringValue(ancestor);
+        }
+
+        json.WriteEndArray();
     }
 }

@@ -32,6 +32,17 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
             return BrokerResult<Introspection>.Ok(Introspection.Inactive("token is for an audience this tool server does not serve (policy audiences)"));
         }
 
+        return await CheckLiveAsync(claims, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether a token already validated offline is live: no rule covers it, its grant is stored,
+    /// unrevoked and agrees with it, and so is every ancestor grant of a delegated token (a grant
+    /// rule or a revoked record on any of them ends it). Introspect and ExchangeGrant both ask this.
+    /// </summary>
+    public async Task<BrokerResult<Introspection>> CheckLiveAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
         if (pendingKillSwitch.Rule is { } held && held.Covers(claims))
         {
             // Engaged in this broker's memory while the store could not take it: answered without the store.
@@ -39,15 +50,20 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
         }
 
         StoredGrant? stored;
-        StandingRules standing;
+        StoredGrant?[] ancestors;
+        List<RevocationRule> standing;
         try
         {
-            // Two reads in parallel: the grant's own record and the mass rules.
+            // All reads in parallel: the grant's own record, its ancestors' records and the mass rules
+            // (of the subject and of each actor of a delegated token's chain).
             var grantRead = store.FindGrantAsync(claims.JwtId, cancellationToken).AsTask();
-            var rulesRead = revocations.GetStandingAsync(claims.Subject, claims.Scope, cancellationToken).AsTask();
-            await Task.WhenAll(grantRead, rulesRead).ConfigureAwait(false);
+            var ancestorReads = claims.Ancestors.Select(a => store.FindGrantAsync(a, cancellationToken).AsTask()).ToArray();
+            var ruleReads = claims.Actors.Select(a => revocations.GetStandingAsync(a, [], cancellationToken).AsTask())
+                .Prepend(revocations.GetStandingAsync(claims.Subject, claims.Scope, cancellationToken).AsTask()).ToArray();
+            await Task.WhenAll(ruleReads.Cast<Task>().Concat(ancestorReads).Append(grantRead)).ConfigureAwait(false);
             stored = await grantRead.ConfigureAwait(false);
-            standing = await rulesRead.ConfigureAwait(false);
+            ancestors = await Task.WhenAll(ancestorReads).ConfigureAwait(false);
+            standing = (await Task.WhenAll(ruleReads).ConfigureAwait(false)).SelectMany(r => r.Rules).ToList();
         }
         catch (BrokerStoreUnavailableException)
         {
@@ -55,9 +71,18 @@ public sealed class TokenIntrospector(AccessTokenValidator validator, IBrokerSto
             return Refusal.StoreUnavailable("grant store unavailable; cannot tell whether the token is revoked");
         }
 
-        if (standing.Rules.FirstOrDefault(r => r.Covers(claims)) is { } rule)
+        if (standing.FirstOrDefault(r => r.Covers(claims)) is { } rule)
         {
             return BrokerResult<Introspection>.Ok(Introspection.Inactive(Describe(rule)));
+        }
+
+        for (var i = 0; i < ancestors.Length; i++)
+        {
+            // A delegated token lives only while every grant above it does (revocation cascades).
+            if (ancestors[i] is not { RevokedAt: null, TaskRevokedAt: null })
+            {
+                return BrokerResult<Introspection>.Ok(Introspection.Inactive($"ancestor grant {claims.Ancestors[i]} is revoked, unknown or expired"));
+            }
         }
 
         return BrokerResult<Introspection>.Ok(stored switch

@@ -11,7 +11,8 @@ internal sealed partial class PolicyReader
         var risk = ToolRisk.Low;
         bool? approval = null;
         IReadOnlyList<ContextCondition> conditions = [];
-        foreach (var (key, value) in Entries(node, "name", "audience", "maxTtl", "risk", "approval", "requireApproval", "conditions"))
+        var delegable = true;
+        foreach (var (key, value) in Entries(node, "name", "audience", "maxTtl", "risk", "approval", "requireApproval", "conditions", "delegable"))
         {
             switch (key)
             {
@@ -44,6 +45,9 @@ internal sealed partial class PolicyReader
                 case "conditions":
                     conditions = ReadConditions(value, "tools[].conditions");
                     break;
+                case "delegable":
+                    delegable = Boolean(value, "tools[].delegable") ?? delegable;
+                    break;
                 default:
                     maxTtl = Duration(value, "tools[].maxTtl");
                     break;
@@ -62,6 +66,7 @@ internal sealed partial class PolicyReader
             Risk = risk,
             RequiresApproval = approval ?? risk >= ToolRisk.High,
             Conditions = conditions,
+            Delegable = delegable,
         };
     }
 

@@ -14,7 +14,8 @@ internal sealed partial class PolicyReader
         var purposes = new List<PurposePattern>();
         int? maxLiveGrants = null;
         RateLimit? rateLimit = null;
-        foreach (var (key, value) in Entries(node, "name", "id", "owner", "tools", "maxTtl", "requireOpenTask", "purposes", "maxLiveGrants", "rateLimit"))
+        var delegates = new List<IdPattern>();
+        foreach (var (key, value) in Entries(node, "name", "id", "owner", "tools", "maxTtl", "requireOpenTask", "purposes", "maxLiveGrants", "rateLimit", "delegates"))
         {
             switch (key)
             {
@@ -49,6 +50,20 @@ internal sealed partial class PolicyReader
                     }
 
                     break;
+                case "delegates":
+                    foreach (var pattern in Strings(value, "workloads[].delegates"))
+                    {
+                        if (SpiffeId.IsValidPattern(pattern))
+                        {
+                            delegates.Add(new IdPattern(pattern));
+                        }
+                        else
+                        {
+                            Problem(value, $"workloads[].delegates: '{pattern}' is not a SPIFFE ID or a pattern ending in /*");
+                        }
+                    }
+
+                    break;
                 case "requireOpenTask":
                     requireOpenTask = Boolean(value, "workloads[].requireOpenTask") ?? false;
                     break;
@@ -69,6 +84,7 @@ internal sealed partial class PolicyReader
             Purposes = purposes,
             MaxLiveGrants = maxLiveGrants,
             RateLimit = rateLimit,
+            Delegates = delegates,
         };
     }
 }

@@ -94,6 +94,10 @@ local exp = iat + tonumber(@ttlSeconds)
 if deadlineMs ~= '' and math.floor(tonumber(deadlineMs) / 1000) < exp then
     exp = math.floor(tonumber(deadlineMs) / 1000)
 end
+-- A delegated grant never outlives its parent token (GrantDraft.ParentExpiresAt).
+if @notAfterS ~= '' and tonumber(@notAfterS) < exp then
+    exp = tonumber(@notAfterS)
+end
 
 -- The record is one field of the task's record hash: "iat exp tool tool ..." in seconds. Workload,
 -- owner, purpose and audience are the task's; a grant whose owner, purpose or audience differ from

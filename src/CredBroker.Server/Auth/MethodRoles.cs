@@ -14,6 +14,7 @@ public static class MethodRoles
         [Path(GrantService.Descriptor, "RequestGrant")] = [Role.Agent],
         [Path(GrantService.Descriptor, "AwaitApproval")] = [Role.Agent],
         [Path(GrantService.Descriptor, "ReleaseGrant")] = [Role.Agent],
+        [Path(GrantService.Descriptor, "ExchangeGrant")] = [Role.Agent],
 
         [Path(TaskService.Descriptor, "OpenTask")] = [Role.Orchestrator],
         [Path(TaskService.Descriptor, "RevokeTask")] = [Role.Orchestrator],

@@ -54,6 +54,36 @@ public static class GrantMapping
         };
     }
 
+    /// <summary>An exchange: the caller from the call, the parent only as its token.</summary>
+    public static ExchangeRequest ToCore(ExchangeGrantRequest request, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(caller);
+        return new ExchangeRequest(
+            caller.Id,
+            request.SubjectToken,
+            request.TaskId,
+            request.Purpose,
+            request.Tools.ToList(),
+            request.Ttl is { } ttl ? DurationMapping.ToTimeSpan(ttl, "ttl") : null)
+        {
+            Wire = Wires.Grpc,
+        };
+    }
+
+    public static ExchangeGrantResponse ToExchangeProto(GrantOutcome.Issued issued)
+    {
+        ArgumentNullException.ThrowIfNull(issued);
+        var chain = issued.Grant.Delegation ?? throw new InvalidOperationException("an exchange issued a grant without its delegation chain");
+        return new ExchangeGrantResponse
+        {
+            Grant = ToProto(issued).Grant,
+            ParentGrantId = chain.ParentGrantId,
+            ActorChain = { chain.Actors },
+            Depth = chain.Depth,
+        };
+    }
+
     public static GrantFilter ToFilter(ListGrantsRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -20,6 +20,20 @@ public sealed class GrantRpc(GrantBroker broker, CallSlots slots) : GrantService
         return ToResponse(await broker.RequestGrantAsync(GrantMapping.ToCore(request, caller) with { Deadline = deadline }, context.CancellationToken));
     }
 
+    /// <summary>Delegation: the caller is the sub-agent (its own identity); the parent is known only from its token.</summary>
+    public override async Task<ExchangeGrantResponse> ExchangeGrant(ExchangeGrantRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var deadline = context.Deadline == DateTime.MaxValue ? (DateTimeOffset?)null : new DateTimeOffset(context.Deadline, TimeSpan.Zero);
+        var outcome = await broker.ExchangeGrantAsync(GrantMapping.ToCore(request, caller) with { Deadline = deadline }, context.CancellationToken);
+        return outcome switch
+        {
+            GrantOutcome.Issued issued => GrantMapping.ToExchangeProto(issued),
+            GrantOutcome.Refused refused => throw RpcErrors.From(refused.Refusal),
+            _ => throw new UnreachableException(),
+        };
+    }
+
     /// <summary>
     /// Blocks until the approval is decided or the call's deadline passes (the client then sees DEADLINE_EXCEEDED).
     /// Headers go out once the call is admitted, so a client knows it holds one of its identity's slots.

@@ -4,6 +4,9 @@ namespace CredBroker.Core.Audit;
 public static class AuditKinds
 {
     public const string GrantIssued = "grant.issued";
+
+    /// <summary>A delegated grant issued by <c>ExchangeGrant</c>: names the child (<c>actor</c>), the root workload and the parent grant.</summary>
+    public const string GrantExchanged = "grant.exchanged";
     public const string GrantRefused = "grant.refused";
     public const string GrantPending = "grant.pending";
     public const string ApprovalApproved = "approval.approved";

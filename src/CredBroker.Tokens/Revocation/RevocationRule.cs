@@ -5,11 +5,11 @@ namespace CredBroker.Core.Revocation;
 /// <summary>What a revocation rule is keyed on. Every kind is keyed on claims, never on token bytes.</summary>
 public enum RevocationKind
 {
-    /// <summary>One grant: subject is the token's <c>jti</c>.</summary>
+    /// <summary>One grant: subject is the token's <c>jti</c>, or any of its <c>ancestor_jtis</c> (revoking a grant revokes its delegations).</summary>
     Grant,
     /// <summary>One task: subject is the <c>task_id</c>.</summary>
     Task,
-    /// <summary>One workload: subject is the <c>sub</c>.</summary>
+    /// <summary>One workload: subject is the <c>sub</c>, or any actor of its <c>act</c> chain.</summary>
     Workload,
     /// <summary>One tool: subject is a tool name in <c>scope</c>.</summary>
     Tool,
@@ -35,14 +35,19 @@ public sealed record RevocationRule(
     DateTimeOffset? ExpiresAt,
     string By = "")
 {
+    /// <summary>
+    /// Whether the rule is about <paramref name="token"/>, whatever its times. A delegated token is
+    /// matched by a grant rule on any ancestor and a workload rule on any actor of its chain, so a
+    /// revocation cascades down a delegation tree by rule, never by walking it.
+    /// </summary>
     public bool Matches(AccessTokenClaims token)
     {
         ArgumentNullException.ThrowIfNull(token);
         return Kind switch
         {
-            RevocationKind.Grant => string.Equals(token.JwtId, Subject, StringComparison.Ordinal),
+            RevocationKind.Grant => string.Equals(token.JwtId, Subject, StringComparison.Ordinal) || token.Ancestors.Contains(Subject, StringComparer.Ordinal),
             RevocationKind.Task => string.Equals(token.TaskId, Subject, StringComparison.Ordinal),
-            RevocationKind.Workload => string.Equals(token.Subject, Subject, StringComparison.Ordinal),
+            RevocationKind.Workload => string.Equals(token.Subject, Subject, StringComparison.Ordinal) || token.Actors.Contains(Subject, StringComparer.Ordinal),
             RevocationKind.Tool => token.Scope.Contains(Subject, StringComparer.Ordinal),
             RevocationKind.All => true,
             _ => false,

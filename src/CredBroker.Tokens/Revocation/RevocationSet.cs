@@ -44,6 +44,15 @@ public sealed class RevocationSet
             return g;
         }
 
+        // A delegated token dies with any grant it descends from: one lookup per ancestor, bounded by the depth.
+        foreach (var ancestor in token.Ancestors)
+        {
+            if (grants.TryGetValue(ancestor, out var up) && up.Covers(token))
+            {
+                return up;
+            }
+        }
+
         if (tasks.TryGetValue(token.TaskId, out var t) && t.Covers(token))
         {
             return t;
@@ -52,6 +61,15 @@ public sealed class RevocationSet
         if (workloads.TryGetValue(token.Subject, out var w) && w.Covers(token))
         {
             return w;
+        }
+
+        // A quarantined workload's tokens die wherever it stands in a delegation chain.
+        foreach (var actor in token.Actors)
+        {
+            if (workloads.TryGetValue(actor, out var r) && r.Covers(token))
+            {
+                return r;
+            }
         }
 
         foreach (var tool in token.Scope)

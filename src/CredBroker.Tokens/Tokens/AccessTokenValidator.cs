@@ -24,6 +24,9 @@ public sealed class AccessTokenValidator
     /// <summary>An RFC 7638 thumbprint is 43 base64url characters; anything else never names one of our keys.</summary>
     private const int MaxKidLength = 128;
 
+    /// <summary>More hops than any policy allows (limits.maxDelegationDepth is at most 16); bounds the parse.</summary>
+    private const int MaxChainLength = 16;
+
     /// <summary>RFC 9068 section 4: <c>at+jwt</c>, or its full media type.</summary>
     private static readonly string[] AccessTokenTypes = [ClaimNames.AccessTokenType, "application/" + ClaimNames.AccessTokenType];
 
@@ -195,6 +198,12 @@ public sealed class AccessTokenValidator
             return AccessTokenValidation.Fail(TokenFailure.MissingClaim, "token lacks a required claim (sub, client_id, jti, scope, task_id)");
         }
 
+        if (ReadChain(payload) is not { } chain)
+        {
+            // A chain that does not add up could hide an ancestor from the revocation check (a grant rule on it).
+            return AccessTokenValidation.Fail(TokenFailure.MissingClaim, "token has a malformed delegation chain (act, parent_jti, ancestor_jtis must agree)");
+        }
+
         return AccessTokenValidation.Success(new AccessTokenClaims(
             issuer,
             subject,
@@ -207,7 +216,64 @@ public sealed class AccessTokenValidator
             scope.Split(' ', StringSplitOptions.RemoveEmptyEntries),
             taskId,
             Text(ClaimNames.Purpose) ?? string.Empty,
-            Text(ClaimNames.Owner) ?? string.Empty));
+            Text(ClaimNames.Owner) ?? string.Empty)
+        {
+            Actors = chain.Actors,
+            Ancestors = chain.Ancestors,
+        });
+    }
+
+    /// <summary>
+    /// The delegation chain (RFC 8693 section 4.1 <c>act</c>, nested, nearest actor outermost) and the
+    /// ancestor grant ids: both absent, or as many actors as ancestors with <c>parent_jti</c> the last
+    /// ancestor. Null when they disagree or are not of the right shape.
+    /// </summary>
+    private static (string[] Actors, string[] Ancestors)? ReadChain(JsonElement payload)
+    {
+        var hasAct = payload.TryGetProperty(ClaimNames.Actor, out var act);
+        var hasParent = payload.TryGetProperty(ClaimNames.ParentJwtId, out var parent);
+        var hasAncestors = payload.TryGetProperty(ClaimNames.AncestorJwtIds, out var ancestorList);
+        if (!hasAct && !hasParent && !hasAncestors)
+        {
+            return ([], []);
+        }
+
+        if (!hasAct || !hasParent || !hasAncestors || ancestorList.ValueKind != JsonValueKind.Array || parent.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var actors = new List<string>();
+        var current = act;
+        while (true)
+        {
+            if (current.ValueKind != JsonValueKind.Object || actors.Count >= MaxChainLength
+                || !current.TryGetProperty(ClaimNames.Subject, out var sub) || sub.ValueKind != JsonValueKind.String || sub.GetString() is not { Length: > 0 } actor)
+            {
+                return null;
+            }
+
+            actors.Add(actor);
+            if (!current.TryGetProperty(ClaimNames.Actor, out current))
+            {
+                break;
+            }
+        }
+
+        var ancestors = new List<string>();
+        foreach (var item in ancestorList.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } id)
+            {
+                return null;
+            }
+
+            ancestors.Add(id);
+        }
+
+        return ancestors.Count == actors.Count && string.Equals(ancestors[^1], parent.GetString(), StringComparison.Ordinal)
+            ? (actors.ToArray(), ancestors.ToArray())
+            : null;
     }
 
     private AccessTokenValidation? LifetimeProblem(DateTimeOffset notBefore, DateTimeOffset expires, DateTimeOffset now)
