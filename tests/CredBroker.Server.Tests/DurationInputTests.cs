@@ -18,7 +18,7 @@ public sealed class DurationInputTests
 {
     private const string Quarantined = "spiffe://test.local/agents/coding/durations";
 
-    private static readonly string[] Covered = ["OpenTaskRequest.max_duration", "RequestGrantRequest.ttl", "RevokeToolRequest.duration", "RevokeWorkloadRequest.quarantine"];
+    private static readonly string[] Covered = ["ExchangeGrantRequest.ttl", "OpenTaskRequest.max_duration", "RequestGrantRequest.ttl", "RevokeToolRequest.duration", "RevokeWorkloadRequest.quarantine"];
 
     private BrokerFixture broker = null!;
 
@@ -68,6 +68,21 @@ public sealed class DurationInputTests
         Assert.That(missing!.StatusCode, Is.EqualTo(StatusCode.NotFound));
         var grant = await broker.Grants.RequestGrantAsync(new RequestGrantRequest { TaskId = taskId, Purpose = "p", Tools = { "tickets.read" } }, broker.As(Quarantined));
         Assert.That(grant.Grant, Is.Not.Null);
+    }
+
+    /// <summary>ExchangeGrantRequest.ttl takes the same cases as RequestGrantRequest.ttl.</summary>
+    public static IEnumerable<TestCaseData> MalformedExchangeTtl() =>
+        Malformed().Where(c => (string)c.Arguments[0]! == "ttl").Select(c => new TestCaseData(c.Arguments[1], c.Arguments[2]).SetName("exchange_" + c.TestName));
+
+    [TestCaseSource(nameof(MalformedExchangeTtl))]
+    public void Malformed_or_huge_ExchangeGrant_ttl_is_refused_naming_the_field(Duration value, string says)
+    {
+        var error = Assert.ThrowsAsync<RpcException>(async () => await broker.Grants.ExchangeGrantAsync(
+            new ExchangeGrantRequest { SubjectToken = "x", Purpose = "p", Tools = { "tickets.read" }, Ttl = value }, broker.As(TestPolicy.Support)));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument), error.Status.Detail);
+        Assert.That(error.Status.Detail, Does.StartWith("ttl:").And.Contain(says));
+        Assert.That(error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Single().Field, Is.EqualTo("ttl"));
     }
 
     [Test]

@@ -18,6 +18,7 @@ public sealed class RoleAccessTests
         ["GrantService/RequestGrant"] = ["agent"],
         ["GrantService/AwaitApproval"] = ["agent"],
         ["GrantService/ReleaseGrant"] = ["agent"],
+        ["GrantService/ExchangeGrant"] = ["agent"],
         ["TaskService/OpenTask"] = ["orchestrator"],
         ["TaskService/RevokeTask"] = ["orchestrator"],
         ["TaskService/GetTask"] = ["orchestrator", "operator"],

@@ -26,14 +26,21 @@ public sealed class GrantExchange(AccessTokenValidator validator, TokenIntrospec
             Wire = request.Wire,
         };
 
-        if (string.IsNullOrEmpty(request.SubjectToken))
-        {
-            return (asked, Refused(Refusal.Invalid("subject_token", "the parent's access token is required")));
-        }
-
         if (request.TaskId.Length > 0 && FieldChecks.TaskId(request.TaskId) is { } badTask)
         {
             return (asked, Refused(badTask));
+        }
+
+        // The fields first, each named, as RequestGrant does; the task is the parent's (read from its
+        // signed token below), so a well-formed stand-in lets the one validator check the rest.
+        if (GrantRequestValidator.Validate(asked with { TaskId = request.TaskId.Length > 0 ? request.TaskId : "exchange" }) is { } invalid)
+        {
+            return (asked, Refused(invalid));
+        }
+
+        if (string.IsNullOrEmpty(request.SubjectToken))
+        {
+            return (asked, Refused(Refusal.Invalid("subject_token", "the parent's access token is required")));
         }
 
         var validation = await validator.ValidateAsync(request.SubjectToken, cancellationToken).ConfigureAwait(false);
@@ -45,10 +52,6 @@ public sealed class GrantExchange(AccessTokenValidator validator, TokenIntrospec
         }
 
         var child = asked with { TaskId = parent.TaskId, ParentGrantId = parent.JwtId };
-        if (GrantRequestValidator.Validate(child) is { } invalid)
-        {
-            return (child, Refused(invalid));
-        }
 
         if (request.TaskId.Length > 0 && !string.Equals(request.TaskId, parent.TaskId, StringComparison.Ordinal))
         {

@@ -74,7 +74,7 @@ public sealed class PolicyLoaderTests
             "p.yaml:10: unknown key 'colour' (expected one of name, context, in, notIn, timeUtc, otherwise)",
             "p.yaml:15: workloads[].rateLimit: 'lots' is not a rate such as 30/m, 5/s or 100/h (window 1s to 1d)",
             "p.yaml:16: workloads[].maxLiveGrants: expected a whole number from 1 to 100000",
-            "p.yaml:17: unknown key 'purpose' (expected one of name, id, owner, tools, maxTtl, requireOpenTask, purposes, maxLiveGrants, rateLimit)",
+            "p.yaml:17: unknown key 'purpose' (expected one of name, id, owner, tools, maxTtl, requireOpenTask, purposes, maxLiveGrants, rateLimit, delegates)",
         }));
     }
 
