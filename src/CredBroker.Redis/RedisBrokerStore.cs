@@ -104,6 +104,7 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IApprovalStore, IQu
                 audience = draft.Audience,
                 ttlSeconds,
                 writeByMs = writeBy,
+                holder = draft.Delegation?.Holder ?? string.Empty,
                 notAfterS = draft.ParentExpiresAt is { } parentExp ? parentExp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : string.Empty,
             });
             // Listed for operators (ListGrants); GT keeps the task's latest bound.
@@ -207,8 +208,9 @@ public sealed partial class RedisBrokerStore : IBrokerStore, IApprovalStore, IQu
         }
 
         var values = (RedisResult[])reply!;
+        var holder = values.Length > GrantFields.Count + 2 ? (string?)values[GrantFields.Count + 2] : null;
         return new StoredGrant(
-            GrantFields.ToRecord(grantId, values, 0),
+            GrantFields.ToRecord(grantId, values, 0) with { Holder = string.IsNullOrEmpty(holder) ? null : holder },
             GrantFields.OptionalTime(values[GrantFields.Count]),
             GrantFields.OptionalTime(values[GrantFields.Count + 1]));
     }

@@ -66,7 +66,9 @@ public sealed partial class AnomalyResponder(
         ArgumentNullException.ThrowIfNull(grant);
         var workload = grant.WorkloadId;
         var presenterDiffers = !string.IsNullOrEmpty(report.PresenterWorkloadId)
-            && !string.Equals(report.PresenterWorkloadId, workload, StringComparison.Ordinal);
+            && !string.Equals(report.PresenterWorkloadId, workload, StringComparison.Ordinal)
+            // A delegated token is presented by its holder, not its root (sub).
+            && !(grant.Holder is { } holder && string.Equals(report.PresenterWorkloadId, holder, StringComparison.Ordinal));
         AnomalySignal? signal = report.Outcome switch
         {
             ToolUseReport.RejectedRevoked or ToolUseReport.RejectedExpired => AnomalySignal.RevokedTokenUse,

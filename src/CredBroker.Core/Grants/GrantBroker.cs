@@ -164,7 +164,8 @@ public sealed partial class GrantBroker(
                 return Refusal.NotFound($"grant {grantId} is unknown or expired");
             }
 
-            if (!string.Equals(found.Grant.WorkloadId, workloadId, StringComparison.Ordinal))
+            // A delegated grant is handed back by the sub-agent holding it, not by the root.
+            if (!found.Grant.IsHeldBy(workloadId))
             {
                 return Refusal.Denied($"grant {grantId} belongs to another workload");
             }

@@ -56,6 +56,6 @@ public sealed record GrantDraft(
             exp = DateTimeOffset.FromUnixTimeSeconds(parentExp.ToUnixTimeSeconds());
         }
 
-        return new GrantRecord(GrantId, TaskId, WorkloadId, Owner, Purpose, Tools, Audience, iat, exp) { Delegation = Delegation };
+        return new GrantRecord(GrantId, TaskId, WorkloadId, Owner, Purpose, Tools, Audience, iat, exp) { Delegation = Delegation, Holder = Delegation?.Holder };
     }
 }

@@ -17,4 +17,14 @@ public sealed record GrantRecord(
     /// <c>RequestGrant</c> and for records read back from a store (the chain lives in the token).
     /// </summary>
     public DelegationChain? Delegation { get; init; }
+
+    /// <summary>
+    /// The workload holding a delegated grant (its token's <c>client_id</c>, the nearest actor); null for a
+    /// grant from <c>RequestGrant</c>, whose holder is <see cref="WorkloadId"/>. Stores keep it.
+    /// </summary>
+    public string? Holder { get; init; }
+
+    /// <summary>Whether <paramref name="workloadId"/> holds this grant: its workload, or the holder it was delegated to.</summary>
+    public bool IsHeldBy(string workloadId) =>
+        string.Equals(Holder ?? WorkloadId, workloadId, StringComparison.Ordinal);
 }

@@ -106,8 +106,9 @@ end
 redis.call('HSETNX', @task, 'aud', @audience)
 local shared = redis.call('HMGET', @task, 'owner', 'purpose', 'aud')
 redis.call('HSET', @records, @grantId, fmt(iat) .. ' ' .. fmt(exp) .. ' ' .. @tools)
-if shared[1] ~= @owner or shared[2] ~= @purpose or shared[3] ~= @audience then
-    redis.call('HSET', @records, @grantId .. ':x', cjson.encode({owner = @owner, purpose = @purpose, aud = @audience}))
+-- A delegated grant (ExchangeGrant) also keeps its holder there: the task's workload is the chain's root.
+if shared[1] ~= @owner or shared[2] ~= @purpose or shared[3] ~= @audience or @holder ~= '' then
+    redis.call('HSET', @records, @grantId .. ':x', cjson.encode({owner = @owner, purpose = @purpose, aud = @audience, holder = @holder}))
 end
 
 -- Forget a bounded number of expired grants on the way (a missing record reads as inactive anyway).

@@ -268,6 +268,41 @@ public sealed class ExchangeGrantTests(string store)
     }
 
     [Test]
+    public async Task The_sub_agent_hands_its_delegated_grant_back_and_the_root_cannot()
+    {
+        var root = await broker.RootAsync();
+        var b = await broker.ExchangeAsync(root.AccessToken, B);
+        var c = await broker.ExchangeAsync(b.Grant.AccessToken, C);
+
+        var byRoot = Refused(async () => await broker.Grants.ReleaseGrantAsync(new ReleaseGrantRequest { GrantId = b.Grant.GrantId }, broker.As(A)));
+        await broker.Grants.ReleaseGrantAsync(new ReleaseGrantRequest { GrantId = b.Grant.GrantId }, broker.As(B));
+
+        Assert.That(byRoot.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+        Assert.That((await IntrospectAsync(b.Grant.AccessToken)).Active, Is.False);
+        Assert.That((await IntrospectAsync(c.Grant.AccessToken)).Active, Is.False, "handing back a grant ends what was delegated from it");
+        Assert.That((await IntrospectAsync(root.AccessToken)).Active, Is.True);
+    }
+
+    [Test]
+    public async Task A_tool_server_seeing_the_holder_present_a_delegated_token_reports_no_mismatch()
+    {
+        var root = await broker.RootAsync();
+        var b = await broker.ExchangeAsync(root.AccessToken, B);
+
+        var holder = await broker.Verify.RecordToolUseAsync(
+            new RecordToolUseRequest { GrantId = b.Grant.GrantId, Tool = "crm.read", Action = "GET /accounts/1", Outcome = "ok", PresenterWorkloadId = B },
+            broker.As(TestPolicy.Tool));
+
+        Assert.That(holder.AnomalyActions, Is.Empty, "B holds the token it presents");
+        Assert.That((await IntrospectAsync(b.Grant.AccessToken)).Active, Is.True);
+
+        var stranger = await broker.Verify.RecordToolUseAsync(
+            new RecordToolUseRequest { GrantId = b.Grant.GrantId, Tool = "crm.read", Action = "GET /accounts/1", Outcome = "ok", PresenterWorkloadId = D },
+            broker.As(TestPolicy.Tool));
+        Assert.That(stranger.AnomalyActions, Is.Not.Empty, "anyone else presenting it is still a mismatch");
+    }
+
+    [Test]
     public async Task Exchanges_racing_RevokeTask_never_leave_a_live_descendant()
     {
         for (var round = 0; round < 5; round++)

@@ -39,6 +39,8 @@ public static class DelegationPolicy
             owner: team-a
             tools: [crm.read, crm.write, crm.export]
             delegates: [spiffe://test.local/subagents/*]
+        anomalies:
+          - { name: stolen-token, signal: workloadMismatch, threshold: 1, window: 1h, action: revokeTool }
         roles:
           orchestrator: [spiffe://test.local/orchestrator]
           operator: [spiffe://test.local/operator]
