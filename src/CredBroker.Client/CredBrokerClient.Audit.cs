@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using CredBroker.Protocol.V1;
 using Grpc.Core;
@@ -35,12 +36,14 @@ public sealed partial class CredBrokerClient
     /// Streams the audit log, oldest first. Without <see cref="AuditFilter.Follow"/> it ends at the
     /// log's end; with it, it runs until cancelled, so no call deadline applies. Role: operator.
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "the overloads differ in a required parameter (onHead), so no call can bind to the other one")]
     public IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, CancellationToken cancellationToken = default) => ReadAuditAsync(filter, onHead: null, cancellationToken);
 
     /// <summary>
     /// As <see cref="ReadAuditAsync(AuditFilter, CancellationToken)"/>, and hands <paramref name="onHead"/> the
     /// store's chain head (<c>SEQ:HASH</c>, read before the first event) when the broker sends one.
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "the overloads differ in a required parameter (onHead), so no call can bind to the other one")]
     public async IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, Action<string>? onHead, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);

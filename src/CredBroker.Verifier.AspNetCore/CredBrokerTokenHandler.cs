@@ -18,7 +18,7 @@ namespace CredBroker.Verifier.AspNetCore;
 /// cannot decide (stale revocation view, broker unreachable) answers 503, not 401, so clients retry rather than
 /// discard a good token.
 /// </summary>
-public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenVerifier verifier)
+internal sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenVerifier verifier)
     : AuthenticationHandler<CredBrokerTokenOptions>(options, logger, encoder)
 {
     private const string VerificationItem = "CredBroker.Verification";

@@ -3,5 +3,6 @@ namespace CredBroker.Core.Audit;
 /// <summary>A chain's newest position and hash; seq 0 and the genesis hash for an empty chain.</summary>
 public sealed record AuditHead(long Seq, string Hash)
 {
+    /// <summary><c>SEQ:HASH</c>, the form the CLI prints and <c>--expect-head</c> takes.</summary>
     public override string ToString() => $"{Seq}:{Hash}";
 }

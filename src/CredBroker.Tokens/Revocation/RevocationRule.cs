@@ -35,7 +35,7 @@ public sealed record RevocationRule(
     DateTimeOffset? ExpiresAt,
     string By = "")
 {
-    public bool Matches(AccessTokenClaims token)
+    internal bool Matches(AccessTokenClaims token)
     {
         ArgumentNullException.ThrowIfNull(token);
         return Kind switch
@@ -50,17 +50,17 @@ public sealed record RevocationRule(
     }
 
     /// <summary>Whether this rule kills <paramref name="token"/>.</summary>
-    public bool Covers(AccessTokenClaims token) => Matches(token) && CoversIssuedAt(token.IssuedAt);
+    internal bool Covers(AccessTokenClaims token) => Matches(token) && CoversIssuedAt(token.IssuedAt);
 
     /// <summary>
     /// <c>iat</c> has whole seconds, the lift time milliseconds: a token whose <c>iat</c> second is
     /// before the lift is covered, so a token minted in the lift's own second, before it, cannot survive.
     /// </summary>
-    public bool CoversIssuedAt(DateTimeOffset issuedAt) => LiftedAt is not { } lifted || issuedAt < lifted;
+    internal bool CoversIssuedAt(DateTimeOffset issuedAt) => LiftedAt is not { } lifted || issuedAt < lifted;
 
     /// <summary>Whether the rule still refuses new grants at <paramref name="now"/>.</summary>
-    public bool StandsAt(DateTimeOffset now) => LiftedAt is not { } lifted || lifted > now;
+    internal bool StandsAt(DateTimeOffset now) => LiftedAt is not { } lifted || lifted > now;
 
     /// <summary>The key a rule replaces an earlier one under: a later rule of the same kind and subject supersedes it.</summary>
-    public string Key => $"{Kind}:{Subject}";
+    internal string Key => $"{Kind}:{Subject}";
 }
