@@ -126,4 +126,5 @@ internal sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOpti
 }
 
 /// <summary>The validated token of the current request; <c>HttpContext.Features.Get&lt;CredBrokerTokenFeature&gt;()</c>.</summary>
+/// <param name="Claims">The claims of the token the CredBroker scheme accepted for this request.</param>
 public sealed record CredBrokerTokenFeature(AccessTokenClaims Claims);

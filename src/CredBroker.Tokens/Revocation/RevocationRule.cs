@@ -22,8 +22,11 @@ public enum RevocationKind
 /// lifted, and every matching token while it stands (invariant 4), so a token minted in flight
 /// while the rule was being written is covered too. Shared by broker and verifier so they agree.
 /// </summary>
+/// <param name="Kind">What the rule is keyed on.</param>
+/// <param name="Subject">The <c>jti</c>, <c>task_id</c>, <c>sub</c> or tool it names, per <paramref name="Kind"/>; empty for <see cref="RevocationKind.All"/>.</param>
 /// <param name="RevokedAt">When the rule took effect, by the store's clock.</param>
 /// <param name="LiftedAt">When the rule stops covering new tokens; null while it stands.</param>
+/// <param name="Reason">Why, as the operator or broker gave it.</param>
 /// <param name="By">Who made the rule (an operator's identity, or the broker itself).</param>
 /// <param name="ExpiresAt">When no token it could cover can still be alive, so it may be forgotten; null for never (a standing kill switch).</param>
 public sealed record RevocationRule(
