@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of CredBroker against a real redis-server, the way CI does.
 #   bash tests/run.sh [extra dotnet test arguments]
-# Installs redis-server (and docker-compose, for the compose-file test) when missing, starts
-# redis-server on a free loopback port for this run
+# Installs redis-server, docker-compose (for the compose-file test) and curl (for the README's
+# token-endpoint example) when missing, starts redis-server on a free loopback port for this run
 # only, points the tests at it (CREDBROKER_TEST_REDIS), stops it afterwards, and ends with
 # one line "N passed, N failed" counted from the test results (trx files).
 set -uo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # What the tests run besides dotnet: command -> Debian package.
 missing=()
-for pair in redis-server:redis-server docker-compose:docker-compose; do
+for pair in redis-server:redis-server docker-compose:docker-compose curl:curl; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -7,7 +7,8 @@ namespace McpToolServer;
 /// An MCP server (Streamable HTTP, stateless) whose MCP tools are CredBroker tools. <c>/mcp</c> needs a CredBroker
 /// token for this server's audience (else 401 naming the RFC 9728 metadata), and each <c>tools/call</c> needs the
 /// CredBroker tool it is mapped to (else 403 <c>insufficient_scope</c> naming it), so an MCP client discovers the
-/// broker, gets a token and steps up on its own.
+/// broker, gets a token and steps up on its own. Each tool call's fate goes on the broker's audit trail
+/// (<see cref="ToolCallGuard"/>).
 /// </summary>
 public static class McpToolServerHost
 {
@@ -46,8 +47,9 @@ public static class McpToolServerHost
 
         var app = builder.Build();
         app.UseAuthentication();
+        // Before authorization, so a tool call refused for its token (401) is reported against its grant too.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(McpPath), mcp => mcp.Use(ToolCallGuard.InvokeAsync));
         app.UseAuthorization();
-        app.UseWhen(http => http.Request.Path.StartsWithSegments(McpPath), mcp => mcp.Use(ToolScopes.RequireAsync));
 
         app.MapCredBrokerProtectedResource();
         app.MapMcp(McpPath).RequireAuthorization(p => p.AddAuthenticationSchemes(CredBrokerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser());

@@ -47,6 +47,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 6033, Level = LogLevel.Information, Message = "Refused {Caller} at {Endpoint}: lacks role {Role}")]
     internal static partial void OAuthClientLacksRole(ILogger logger, string endpoint, string caller, string role);
 
+    [LoggerMessage(EventId = 6034, Level = LogLevel.Error, Message = "OAuth endpoint {Path} failed unexpectedly (request {RequestId}); answered server_error")]
+    internal static partial void OAuthEndpointFailed(ILogger logger, string path, string requestId, Exception exception);
+
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Policy {Path} reloaded: {Tools} tools, {Workloads} workloads; in force from the next request")]
     internal static partial void PolicyFileSourceReloaded(ILogger logger, string path, int tools, int workloads);
 

@@ -18,11 +18,17 @@ namespace CredBroker.Verifier.AspNetCore;
 /// cannot decide (stale revocation view, broker unreachable) answers 503, not 401, so clients retry rather than
 /// discard a good token.
 /// </summary>
-internal sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenVerifier verifier)
+public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenVerifier verifier)
     : AuthenticationHandler<CredBrokerTokenOptions>(options, logger, encoder)
 {
     private const string VerificationItem = "CredBroker.Verification";
 
+    /// <summary>
+    /// No bearer token: no result, so other schemes may run. A token the <see cref="TokenVerifier"/> accepts: a principal of
+    /// this scheme with one <see cref="CredBrokerTokenDefaults.ToolClaim"/> per granted tool, and the
+    /// <see cref="CredBrokerTokenFeature"/>. Anything else fails, and the answer is kept for the challenge and for
+    /// <see cref="Verification"/>.
+    /// </summary>
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
@@ -44,9 +50,24 @@ internal sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOpti
         return AuthenticateResult.Success(ticket);
     }
 
+    /// <summary>
+    /// The verifier's answer on this request's bearer token, accepted or not; null when the request carried none (or
+    /// the scheme has not run). A refused token's <see cref="TokenVerification.RefusedClaims"/> names its grant, so
+    /// the refusal can be reported (<see cref="ToolUseReporter"/>).
+    /// </summary>
+    public static TokenVerification? Verification(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return http.Items.TryGetValue(VerificationItem, out var item) ? item as TokenVerification : null;
+    }
+
+    /// <summary>
+    /// RFC 6750 section 3: 401 with <c>error="invalid_token"</c> and the verifier's reason (a bare challenge when no token
+    /// was sent); 503 with <c>Retry-After: 1</c> when the verifier could not decide, so a client retries with the same token.
+    /// </summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var verification = Context.Items.TryGetValue(VerificationItem, out var item) ? item as TokenVerification : null;
+        var verification = Verification(Context);
         if (verification is { IsUndecided: true })
         {
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -102,7 +102,7 @@ public sealed partial class TokenVerifier
 
         if (tool is not null && !claims.Scope.Contains(tool, StringComparer.Ordinal))
         {
-            return Refuse(TokenFailure.ToolNotInScope, $"token does not grant tool '{tool}'");
+            return Refuse(claims, TokenFailure.ToolNotInScope, $"token does not grant tool '{tool}'");
         }
 
         var check = revocations.Check(claims);
@@ -110,7 +110,7 @@ public sealed partial class TokenVerifier
         {
             // Keyed on claims (jti, task, workload, tools, all), never on token bytes: a re-encoded
             // signature (the ECDSA high-S twin) is the same grant and just as revoked.
-            return Refuse(TokenFailure.Revoked, Describe(rule));
+            return Refuse(claims, TokenFailure.Revoked, Describe(rule));
         }
 
         if (check.Fresh)
@@ -120,7 +120,7 @@ public sealed partial class TokenVerifier
 
         if (options.WhenStale == StaleBehavior.Reject)
         {
-            return Refuse(TokenFailure.Stale, Stale());
+            return Refuse(claims, TokenFailure.Stale, Stale());
         }
 
         return await IntrospectAsync(token!, claims, cancellationToken).ConfigureAwait(false);
@@ -163,13 +163,13 @@ public sealed partial class TokenVerifier
             var answer = await broker.Verify.IntrospectAsync(new IntrospectRequest { Token = token }, call).ConfigureAwait(false);
             return answer.Active
                 ? TokenVerification.Valid(claims)
-                : Refuse(TokenFailure.Inactive, $"the broker says the token is not active: {answer.Reason}");
+                : Refuse(claims, TokenFailure.Inactive, $"the broker says the token is not active: {answer.Reason}");
         }
         catch (RpcException e)
         {
             // Could not ask: the view is stale and the broker silent, so nothing proves the token unrevoked.
             VerifierLog.TokenVerifierIntrospectFailed(logger, e.StatusCode);
-            return Refuse(TokenFailure.Unavailable, $"{Stale()}, and the broker's Introspect failed ({e.StatusCode}); refusing");
+            return Refuse(claims, TokenFailure.Unavailable, $"{Stale()}, and the broker's Introspect failed ({e.StatusCode}); refusing");
         }
     }
 
@@ -177,10 +177,10 @@ public sealed partial class TokenVerifier
         ? $"revocation view is stale (last confirmed {(time.GetUtcNow() - proof).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ago, bound {options.MaxStaleness.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)"
         : "revocation view is stale (not yet received from the broker)";
 
-    private TokenVerification Refuse(TokenFailure failure, string message)
+    private TokenVerification Refuse(AccessTokenClaims claims, TokenFailure failure, string message)
     {
         VerifierLog.TokenVerifierRefused(logger, failure, message);
-        return TokenVerification.Refused(failure, message);
+        return TokenVerification.Refused(claims, failure, message);
     }
 
     private static string Describe(RevocationRule rule) => rule.Kind switch

@@ -9,6 +9,7 @@ namespace CredBroker.Verifier;
 /// <list type="table">
 /// <item><term>5000–5099</term><description>following revocations (<c>WatchRevocations</c>)</description></item>
 /// <item><term>5100–5199</term><description>verifying tokens</description></item>
+/// <item><term>5200–5299</term><description>reporting tool use (<c>RecordToolUse</c>)</description></item>
 /// </list>
 /// A test (LogEventIdTests) keeps every id unique and inside its assembly's ranges.
 /// </summary>
@@ -31,4 +32,7 @@ internal static partial class VerifierLog
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Revocation view is stale and Introspect failed ({Status}); refusing the token")]
     internal static partial void TokenVerifierIntrospectFailed(ILogger logger, StatusCode status);
+
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Tool use of grant {GrantId} ({Outcome}) not recorded by the broker: {Status} {Detail}")]
+    internal static partial void ToolUseNotRecorded(ILogger logger, string grantId, string outcome, StatusCode status, string detail);
 }

@@ -15,6 +15,7 @@ public sealed class LoadTestSmokeTests
     [TestCase("task-churn")]
     [TestCase("request-grant")]
     [TestCase("introspect")]
+    [TestCase("token-endpoint")]
     public async Task Two_second_run_on_the_memory_store_makes_no_errors(string scenario)
     {
         var results = await RunAsync(scenario, redis: null);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
 using CredBroker.Testing.Processes;
@@ -89,12 +90,32 @@ public sealed class McpEndToEndTests
             Assert.That(lines[^1], Does.Match("^call repeat \\d+ list_tickets: refused 401 Bearer error=\"invalid_token\", error_description=\"task .* was revoked"));
         });
 
+        // Each step on the task's trail, in order: the token; the tool server's report of each tool call (let through,
+        // denied for scope, and, after RevokeTask and any calls within the staleness bound, the refused one). The
+        // second MCP server cannot put its refusal there: a token for another audience names no grant it may speak for.
         var audit = await AuditAsync(broker, taskId);
-        Assert.That(audit.Select(e => e.GetProperty("kind").GetString()), Is.EqualTo(new[] { "grant.issued", "revocation.task" }));
-        Assert.That(audit[0].GetProperty("evidence").GetProperty("wire").GetString(), Is.EqualTo("http"));
-        Assert.That(audit[0].GetProperty("evidence").GetProperty("audience").GetString(), Is.EqualTo(Tickets));
+        var steps = string.Join(' ', audit.Select(e => e.GetProperty("kind").GetString() is "tool.use" ? $"tool.use:{e.GetProperty("decision").GetString()}" : e.GetProperty("kind").GetString()));
+        Assert.That(steps, Does.Match(@"^grant\.issued tool\.use:ok tool\.use:denied( tool\.use:ok)+ revocation\.task( tool\.use:ok)* tool\.use:rejected_revoked$"), agent.Output);
+        var uses = audit.Where(e => e.GetProperty("kind").GetString() == "tool.use").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(audit[0].GetProperty("evidence").GetProperty("wire").GetString(), Is.EqualTo("http"));
+            Assert.That(audit[0].GetProperty("evidence").GetProperty("audience").GetString(), Is.EqualTo(Tickets));
+            Assert.That(uses.Count(e => e.GetProperty("decision").GetString() == "ok"), Is.EqualTo(lines.Count(l => Regex.IsMatch(l, "^call .*: ok "))), "one ok report per call the agent saw succeed");
+            Assert.That(uses.Select(e => e.GetProperty("grant_id").GetString()).Distinct(), Is.EqualTo(new[] { audit[0].GetProperty("grant_id").GetString() }));
+            Assert.That(uses[1].GetProperty("tools")[0].GetString(), Is.EqualTo("tickets.comment"));
+            Assert.That(uses[1].GetProperty("evidence").GetProperty("action").GetString(), Is.EqualTo("tools/call comment_ticket"));
+            Assert.That(uses[^1].GetProperty("tools")[0].GetString(), Is.EqualTo("tickets.read"));
+            Assert.That(uses[^1].GetProperty("reason").GetString(), Does.Match("^task .* was revoked at "));
+            // No call is let through later than the staleness bound (2 s) after the revocation; 2 s more for the report to arrive.
+            var revokedAt = Time(audit.Single(e => e.GetProperty("kind").GetString() == "revocation.task"));
+            var lastOk = uses.Where(e => e.GetProperty("decision").GetString() == "ok").Max(Time);
+            Assert.That(lastOk - revokedAt, Is.LessThan(TimeSpan.FromSeconds(4)));
+        });
         Assert.That(broker.Logs.Errors, Is.Empty);
     }
+
+    private static DateTimeOffset Time(JsonElement auditEvent) => DateTimeOffset.Parse(auditEvent.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<List<JsonElement>> AuditAsync(BrokerFixture broker, string taskId)
     {

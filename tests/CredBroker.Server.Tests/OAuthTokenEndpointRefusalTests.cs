@@ -1,7 +1,10 @@
 using System.Net;
+using CredBroker.Core.Approvals;
 using CredBroker.Protocol.V1;
 using CredBroker.Testing.Broker;
 using CredBroker.Testing.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
 
 namespace CredBroker.Server.Tests;
 
@@ -79,6 +82,27 @@ public sealed class OAuthTokenEndpointRefusalTests
             Assert.That(response.Json!.Value.GetProperty("error").GetString(), Is.EqualTo("temporarily_unavailable"));
             Assert.That(response.Json!.Value.GetProperty("error_description").GetString(), Does.Contain("no token issued"));
             Assert.That(response.Raw, Does.Not.Contain("access_token"));
+        });
+    }
+
+    [Test]
+    public async Task An_unexpected_failure_is_server_error_without_its_cause()
+    {
+        // A seam: no outside request can make the broker fail unexpectedly, so the approval store does.
+        var store = new Mock<IApprovalStore>();
+        store.Setup(s => s.GetApprovalAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("secret internals"));
+        await using var broker = await BrokerFixture.StartAsync(settings: OAuthClient.HttpListener, services: s => s.AddSingleton(store.Object));
+        using var client = await OAuthClient.ForAsync(broker);
+        broker.Logs.ExpectErrorsFrom("CredBroker.Server.Http.OAuthServerErrors");
+
+        var response = await client.PollAsync(TestPolicy.Support, ApprovalDraft.NewId());
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+            Assert.That(OAuthClient.Error(response), Is.EqualTo("server_error"), response.Raw);
+            Assert.That(response.Raw, Does.Not.Contain("secret internals"));
+            Assert.That(response.HttpResponse!.Headers.CacheControl?.NoStore, Is.True);
+            Assert.That(broker.Logs.Errors, Has.Some.Contains("answered server_error"));
         });
     }
 }

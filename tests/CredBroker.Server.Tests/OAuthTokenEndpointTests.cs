@@ -134,6 +134,41 @@ public sealed class OAuthTokenEndpointTests
     }
 
     [Test]
+    public async Task A_library_request_without_authorization_details_is_invalid_request_showing_the_entry_to_send()
+    {
+        var response = await client.Http.RequestTokenAsync(new TokenRequest
+        {
+            Address = client.TokenEndpoint.ToString(),
+            GrantType = Duende.IdentityModel.OidcConstants.GrantTypes.JwtBearer,
+            Parameters = { { "assertion", broker.IdentityToken(TestPolicy.Support) }, { "scope", "tickets.read" } },
+        });
+        Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.Error, Is.EqualTo("invalid_request"));
+        Assert.That(response.ErrorDescription, Does.StartWith("authorization_details: required, e.g. [{\"type\":\"credbroker_task\""));
+    }
+
+    [Test]
+    public async Task A_library_request_for_two_resources_is_invalid_request_and_writes_nothing()
+    {
+        // RFC 8707 lets a client name several resources; a CredBroker token has exactly one audience.
+        var before = await client.AuditCountAsync();
+        var request = new ClientCredentialsTokenRequest
+        {
+            Address = client.TokenEndpoint.ToString(),
+            ClientId = string.Empty,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            ClientAssertion = new ClientAssertion { Type = Duende.IdentityModel.OidcConstants.ClientAssertionTypes.JwtBearer, Value = broker.IdentityToken(TestPolicy.Support) },
+            Scope = "tickets.read",
+            Resource = { Tickets, "https://git.test" },
+            Parameters = { { "authorization_details", OAuthClient.Details(BrokerFixture.NewTaskId()) } },
+        };
+        var response = await client.Http.RequestClientCredentialsTokenAsync(request);
+        Assert.That(response.Error, Is.EqualTo("invalid_request"));
+        Assert.That(response.ErrorDescription, Is.EqualTo("resource: given 2 times; send each parameter once"));
+        Assert.That(await client.AuditCountAsync(), Is.EqualTo(before));
+    }
+
+    [Test]
     public async Task An_assertion_that_is_not_a_trusted_identity_token_is_invalid_grant()
     {
         var response = await client.RequestWithAssertionAsync("not.a.jwt", "tickets.read", Tickets, OAuthClient.Details(BrokerFixture.NewTaskId()));
@@ -143,11 +178,13 @@ public sealed class OAuthTokenEndpointTests
 
     [TestCase("urn:ietf:params:oauth:grant-type:token-exchange", "is not supported yet")]
     [TestCase("password", "'password' is not supported")]
-    public async Task Other_grant_types_are_unsupported_grant_type(string grantType, string description)
+    public async Task Other_grant_types_are_unsupported_grant_type_and_write_nothing(string grantType, string description)
     {
+        var before = await client.AuditCountAsync();
         var response = await client.RequestWithAssertionAsync(broker.IdentityToken(TestPolicy.Support), "tickets.read", Tickets, OAuthClient.Details(BrokerFixture.NewTaskId()), grantType);
         Assert.That(response.Error, Is.EqualTo("unsupported_grant_type"));
         Assert.That(response.ErrorDescription, Does.Contain(description));
+        Assert.That(await client.AuditCountAsync(), Is.EqualTo(before), "nothing on the audit log");
     }
 
     [Test]

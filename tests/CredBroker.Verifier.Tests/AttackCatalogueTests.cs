@@ -203,6 +203,33 @@ public sealed class AttackCatalogueTests
     }
 
     [Test]
+    public async Task A_refusal_names_the_grant_only_when_the_broker_signed_the_token_for_this_server()
+    {
+        // RefusedClaims lets a tool server report a refusal against its grant; what did not verify names nothing.
+        var revoked = await GrantAsync();
+        await broker.Admin.RevokeGrantAsync(new RevokeGrantRequest { GrantId = revoked.GrantId }, broker.As(TestPolicy.Operator));
+        var afterRevocation = await Eventually.ResultAsync(() => verifier.Verifier.ValidateAsync(revoked.AccessToken, "tickets.read"), r => r.Failure == TokenFailure.Revoked, TimeSpan.FromSeconds(10), "the revocation to reach the verifier");
+        var outOfScope = await verifier.Verifier.ValidateAsync((await GrantAsync()).AccessToken, "tickets.write");
+        var otherAudience = await verifier.Verifier.ValidateAsync((await GrantAsync("repo.read", TestPolicy.Coder)).AccessToken, "repo.read");
+        var parts = revoked.AccessToken.Split('.');
+        var tampered = await verifier.Verifier.ValidateAsync(parts[0] + "." + parts[1] + "." + TokenParts.Encode(new byte[64]), "tickets.read");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterRevocation.Claims, Is.Null);
+            Assert.That(afterRevocation.RefusedClaims?.JwtId, Is.EqualTo(revoked.GrantId));
+            Assert.That(ToolUseOutcomes.Of(afterRevocation), Is.EqualTo(ToolUseOutcomes.RejectedRevoked));
+            Assert.That(outOfScope.RefusedClaims, Is.Not.Null);
+            Assert.That(ToolUseOutcomes.Of(outOfScope), Is.EqualTo(ToolUseOutcomes.Denied));
+            Assert.That(otherAudience.Failure, Is.EqualTo(TokenFailure.WrongAudience));
+            Assert.That(otherAudience.RefusedClaims, Is.Null, "a token for another server names no grant this one may speak for");
+            Assert.That(tampered.Failure, Is.EqualTo(TokenFailure.BadSignature));
+            Assert.That(tampered.RefusedClaims, Is.Null);
+            Assert.That(ToolUseOutcomes.Of(tampered), Is.Null);
+        });
+    }
+
+    [Test]
     public async Task A_token_naming_several_audiences_is_refused()
     {
         var claims = TokenForge.Claims();

@@ -142,7 +142,8 @@ public static class OAuthErrors
     /// <summary>RFC 9396 section 5.</summary>
     public static OAuthError InvalidAuthorizationDetails(string description) => new(400, "invalid_authorization_details", description);
 
-    public static OAuthError ServerError() => new(500, "server_error", "the broker failed unexpectedly; no token issued");
+    /// <summary>Anything unexpected (<see cref="Http.OAuthServerErrors"/>); the description says nothing of the cause.</summary>
+    public static OAuthError ServerError() => new(500, "server_error", "the broker failed unexpectedly; the cause is in its log, under this response's x-request-id");
 
     /// <summary>A field Core named, by the form parameter that carried it: tools came in <c>scope</c>, the task in <c>authorization_details</c>.</summary>
     private static OAuthError Invalid(Refusal refusal)

@@ -16,7 +16,7 @@ public static class IntrospectionEndpoint
 
     public static IEndpointRouteBuilder MapIntrospectionEndpoint(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
+        endpoints.MapPost(Path, HandleAsync).DisableAntiforgery().WithServerErrors();
         return endpoints;
     }
 

@@ -20,7 +20,7 @@ public static class RevocationEndpoint
 
     public static IEndpointRouteBuilder MapRevocationEndpoint(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
+        endpoints.MapPost(Path, HandleAsync).DisableAntiforgery().WithServerErrors();
         return endpoints;
     }
 

@@ -25,7 +25,7 @@ public static class TokenEndpoint
 
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
+        endpoints.MapPost(Path, HandleAsync).DisableAntiforgery().WithServerErrors();
         return endpoints;
     }
 

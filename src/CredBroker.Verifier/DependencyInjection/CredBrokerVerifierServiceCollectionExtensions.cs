@@ -15,7 +15,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the tool-side verifier: <see cref="TokenVerifier"/>, its <see cref="JwksCache"/> and
-    /// <see cref="RevocationCache"/>, its <see cref="ValidatedTokenCache"/> and <see cref="VerifierMetrics"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
+    /// <see cref="RevocationCache"/>, the <see cref="ToolUseReporter"/>, its <see cref="ValidatedTokenCache"/> and <see cref="VerifierMetrics"/>, the background <see cref="RevocationWatcher"/> (a hosted service), and
     /// <see cref="CredBrokerTokenInterceptor"/> for gRPC tool servers. Options are validated when the host starts.
     /// </summary>
     public static IServiceCollection AddCredBrokerVerifier(this IServiceCollection services, Action<CredBrokerVerifierOptions> configure)
@@ -69,6 +69,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CredBrokerVerifierOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TokenVerifier>>()));
+        services.TryAddSingleton(sp => new ToolUseReporter(sp.GetRequiredService<BrokerConnection>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ToolUseReporter>>()));
         services.TryAddSingleton<CredBrokerTokenInterceptor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationWatcher>());
         return services;

@@ -18,7 +18,7 @@ public sealed partial class LogEventIdTests
         ["CredBroker.Tokens"] = [(6500, 6599)],
         ["CredBroker.Server"] = [(3200, 3299), (4000, 4099), (6000, 6199)],
         ["CredBroker.Redis"] = [(9100, 9199)],
-        ["CredBroker.Verifier"] = [(5000, 5199)],
+        ["CredBroker.Verifier"] = [(5000, 5299)],
     };
 
     [Test]

@@ -30,6 +30,8 @@ public sealed partial class SettingNamesTests
         (TlsOptions.Section, [typeof(TlsOptions)]),
         (CredBrokerVerifierOptions.Section, [typeof(CredBrokerVerifierOptions)]),
         ("CredBroker:Verifier:Grpc", [typeof(CredBroker.Verifier.Grpc.CredBrokerGrpcOptions)]),
+        // The section the README binds the Client library's options from (AddCredBrokerClient(section)).
+        ("CredBroker:Client", [typeof(CredBroker.Client.CredBrokerClientOptions)]),
     ];
 
     [Test]
