@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using CredBroker.Protocol.V1;
 using Grpc.Core;
@@ -5,9 +6,23 @@ using Grpc.Core;
 namespace CredBroker.Client;
 
 /// <summary>One event of the broker's audit log: its cursor, its canonical JSON (what is hashed), and the fields people filter on.</summary>
+/// <param name="Cursor">Where the event sits in the broker's log; pass it as <see cref="AuditFilter.AfterCursor"/> to resume after it.</param>
+/// <param name="Json">The event in canonical JSON, byte for byte what its hash covers; check the chain from this, not from the other fields.</param>
+/// <param name="Id">The event's id.</param>
+/// <param name="Seq">Its position in the chain, from 1.</param>
+/// <param name="Time">When it was recorded, by the store's clock.</param>
+/// <param name="Kind">What happened (e.g. <c>grant.issued</c>).</param>
+/// <param name="Decision">The outcome (e.g. <c>allow</c>, <c>permission_denied</c>).</param>
+/// <param name="TaskId">The task it concerns; empty when none.</param>
+/// <param name="WorkloadId">The workload it concerns; empty when none.</param>
 public sealed record AuditLine(string Cursor, string Json, string Id, long Seq, DateTimeOffset Time, string Kind, string Decision, string TaskId, string WorkloadId);
 
 /// <summary>Which audit events to read.</summary>
+/// <param name="TaskId">Only this task's events; null for all.</param>
+/// <param name="WorkloadId">Only this workload's events; null for all.</param>
+/// <param name="Follow">Keep streaming new events after the end of the log, until cancelled. Default: false.</param>
+/// <param name="AfterCursor">Start after this <see cref="AuditLine.Cursor"/>; null for the beginning.</param>
+/// <param name="Limit">At most this many events; 0 (the default) for no limit.</param>
 public sealed record AuditFilter(string? TaskId = null, string? WorkloadId = null, bool Follow = false, string? AfterCursor = null, int Limit = 0);
 
 public sealed partial class CredBrokerClient
@@ -35,12 +50,14 @@ public sealed partial class CredBrokerClient
     /// Streams the audit log, oldest first. Without <see cref="AuditFilter.Follow"/> it ends at the
     /// log's end; with it, it runs until cancelled, so no call deadline applies. Role: operator.
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "the overloads differ in a required parameter (onHead), so no call can bind to the other one")]
     public IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, CancellationToken cancellationToken = default) => ReadAuditAsync(filter, onHead: null, cancellationToken);
 
     /// <summary>
     /// As <see cref="ReadAuditAsync(AuditFilter, CancellationToken)"/>, and hands <paramref name="onHead"/> the
     /// store's chain head (<c>SEQ:HASH</c>, read before the first event) when the broker sends one.
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "the overloads differ in a required parameter (onHead), so no call can bind to the other one")]
     public async IAsyncEnumerable<AuditLine> ReadAuditAsync(AuditFilter filter, Action<string>? onHead, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);

@@ -122,6 +122,7 @@ public sealed partial class CredBrokerClient : IDisposable
     /// <summary>Drops cached grants of a task, e.g. when a tool server refused its token.</summary>
     public void ForgetTask(string taskId) => cache.ForgetTask(taskId);
 
+    /// <summary>Closes the client's own channel (from <see cref="Create"/>); a client from DI shares the factory's channels and closes nothing.</summary>
     public void Dispose() => stubs.Dispose();
 
     private async Task<TResponse> CallAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken, [CallerMemberName] string operation = "")

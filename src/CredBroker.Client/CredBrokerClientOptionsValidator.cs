@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace CredBroker.Client;
 
 /// <summary>Refuses client settings that could only fail later, or that would leak the identity token.</summary>
-public sealed class CredBrokerClientOptionsValidator : IValidateOptions<CredBrokerClientOptions>
+internal sealed class CredBrokerClientOptionsValidator : IValidateOptions<CredBrokerClientOptions>
 {
     public ValidateOptionsResult Validate(string? name, CredBrokerClientOptions options)
     {

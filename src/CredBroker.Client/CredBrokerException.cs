@@ -10,21 +10,30 @@ namespace CredBroker.Client;
 /// </summary>
 public class CredBrokerException : Exception
 {
+    /// <summary>An <c>UNKNOWN</c> failure with no reason; for serialisation and tests. The client itself always sets a status.</summary>
     public CredBrokerException()
         : this(StatusCode.Unknown, "unknown error")
     {
     }
 
+    /// <summary>An <c>UNKNOWN</c> failure with <paramref name="message"/> as its reason.</summary>
     public CredBrokerException(string message)
         : this(StatusCode.Unknown, message)
     {
     }
 
+    /// <summary>An <c>UNKNOWN</c> failure with <paramref name="message"/> as its reason, caused by <paramref name="innerException"/>.</summary>
     public CredBrokerException(string message, Exception innerException)
         : this(StatusCode.Unknown, message, innerException: innerException)
     {
     }
 
+    /// <summary>A refusal or failure as the broker reported it; the message reads <c>STATUS_NAME: reason</c>.</summary>
+    /// <param name="statusCode">The gRPC status of the call.</param>
+    /// <param name="reason">The broker's reason, written for a person.</param>
+    /// <param name="field">The request field an <c>INVALID_ARGUMENT</c> names; null otherwise.</param>
+    /// <param name="retryAfter">How long the broker asks the caller to wait (a quota, a store outage); null when it did not say.</param>
+    /// <param name="innerException">The <c>RpcException</c> it was read from, if any.</param>
     public CredBrokerException(StatusCode statusCode, string reason, string? field = null, TimeSpan? retryAfter = null, Exception? innerException = null)
         : base($"{NameOf(statusCode)}: {reason}", innerException)
     {
@@ -34,6 +43,7 @@ public class CredBrokerException : Exception
         RetryAfter = retryAfter;
     }
 
+    /// <summary>The gRPC status: <c>PermissionDenied</c> for policy, <c>InvalidArgument</c> for input, <c>FailedPrecondition</c> for a revoked task, kill switch or quarantine, <c>Unavailable</c> when nothing was decided.</summary>
     public StatusCode StatusCode { get; }
 
     /// <summary>The status name as gRPC spells it, e.g. <c>PERMISSION_DENIED</c>.</summary>
@@ -55,7 +65,7 @@ public class CredBrokerException : Exception
     public bool IsUnavailable => StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
 
     /// <summary>Reads the status, reason and any structured details the broker attached.</summary>
-    public static CredBrokerException From(RpcException error)
+    internal static CredBrokerException From(RpcException error)
     {
         ArgumentNullException.ThrowIfNull(error);
         string? field = null;
@@ -72,7 +82,7 @@ public class CredBrokerException : Exception
     }
 
     /// <summary><c>PermissionDenied</c> to <c>PERMISSION_DENIED</c>, the spelling of the gRPC spec and every other gRPC tool.</summary>
-    public static string NameOf(StatusCode code)
+    internal static string NameOf(StatusCode code)
     {
         var name = code.ToString();
         var builder = new StringBuilder(name.Length + 4);

@@ -13,6 +13,16 @@ public sealed record TaskEnvelope(string TaskId, string WorkloadId, string Purpo
 }
 
 /// <summary>A task as the broker holds it; <paramref name="State"/> is open, revoked or expired.</summary>
+/// <param name="TaskId">The task id.</param>
+/// <param name="WorkloadId">The one workload that may use it.</param>
+/// <param name="Purpose">Why it exists.</param>
+/// <param name="Owner">Who is answerable for it.</param>
+/// <param name="Tools">Its envelope: the tools (or patterns) its grants may name.</param>
+/// <param name="OpenedAt">When it was opened; null when the broker did not say.</param>
+/// <param name="Deadline">When it ends on its own; no grant outlives it.</param>
+/// <param name="State"><c>open</c>, <c>revoked</c> or <c>expired</c>.</param>
+/// <param name="RevokedAt">When it was revoked; null unless revoked.</param>
+/// <param name="LiveGrants">How many of its grants are still live.</param>
 public sealed record TaskDetails(
     string TaskId,
     string WorkloadId,
@@ -26,5 +36,10 @@ public sealed record TaskDetails(
     long LiveGrants);
 
 /// <summary>The kill switch: while engaged, every token is dead and no grant is issued.</summary>
+/// <param name="Engaged">Whether it is engaged now.</param>
+/// <param name="EngagedAt">When it was last engaged; null if never.</param>
+/// <param name="EngagedBy">The operator who engaged it.</param>
+/// <param name="Reason">The reason they gave.</param>
+/// <param name="ReleasedAt">When it was last released; null while engaged or never released.</param>
 /// <param name="DurabilityNotConfirmed">Null when the store took the kill switch durably; otherwise why not (it is engaged all the same).</param>
 public sealed record KillSwitchStatus(bool Engaged, DateTimeOffset? EngagedAt, string? EngagedBy, string? Reason, DateTimeOffset? ReleasedAt, string? DurabilityNotConfirmed = null);

@@ -5,6 +5,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>
+/// Adds the CredBroker token scheme and the tool requirement to an ASP.NET Core tool server; in this namespace so
+/// they are found without a <c>using</c>.
+/// </summary>
 public static class CredBrokerAspNetCoreExtensions
 {
     /// <summary>

@@ -1,5 +1,6 @@
 namespace CredBroker.Verifier.AspNetCore;
 
+/// <summary>Names the CredBroker authentication scheme puts on requests, for policies and handlers that refer to them.</summary>
 public static class CredBrokerTokenDefaults
 {
     /// <summary>The authentication scheme name used by <c>AddCredBrokerToken()</c>.</summary>

@@ -23,6 +23,12 @@ public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOption
 {
     private const string VerificationItem = "CredBroker.Verification";
 
+    /// <summary>
+    /// No bearer token: no result, so other schemes may run. A token the <see cref="TokenVerifier"/> accepts: a principal of
+    /// this scheme with one <see cref="CredBrokerTokenDefaults.ToolClaim"/> per granted tool, and the
+    /// <see cref="CredBrokerTokenFeature"/>. Anything else fails, and the answer is kept for the challenge and for
+    /// <see cref="Verification"/>.
+    /// </summary>
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
@@ -55,6 +61,10 @@ public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOption
         return http.Items.TryGetValue(VerificationItem, out var item) ? item as TokenVerification : null;
     }
 
+    /// <summary>
+    /// RFC 6750 section 3: 401 with <c>error="invalid_token"</c> and the verifier's reason (a bare challenge when no token
+    /// was sent); 503 with <c>Retry-After: 1</c> when the verifier could not decide, so a client retries with the same token.
+    /// </summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var verification = Verification(Context);
@@ -137,4 +147,5 @@ public sealed class CredBrokerTokenHandler(IOptionsMonitor<CredBrokerTokenOption
 }
 
 /// <summary>The validated token of the current request; <c>HttpContext.Features.Get&lt;CredBrokerTokenFeature&gt;()</c>.</summary>
+/// <param name="Claims">The claims of the token the CredBroker scheme accepted for this request.</param>
 public sealed record CredBrokerTokenFeature(AccessTokenClaims Claims);

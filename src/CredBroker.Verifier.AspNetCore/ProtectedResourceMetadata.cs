@@ -38,7 +38,7 @@ public static class ProtectedResourceMetadata
     }
 
     /// <summary>The metadata URL a challenge names: the configured one, or this request's scheme and host.</summary>
-    public static string MetadataUri(HttpContext http, ResolvedOptions options)
+    internal static string MetadataUri(HttpContext http, ResolvedOptions options)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
@@ -47,9 +47,9 @@ public static class ProtectedResourceMetadata
     }
 
     /// <summary>The scheme's options with the verifier's defaults filled in.</summary>
-    public sealed record ResolvedOptions(string Resource, IReadOnlyList<string> AuthorizationServers, IReadOnlyList<string> Scopes, Uri? MetadataUri);
+    internal sealed record ResolvedOptions(string Resource, IReadOnlyList<string> AuthorizationServers, IReadOnlyList<string> Scopes, Uri? MetadataUri);
 
-    public static ResolvedOptions Options(IServiceProvider services)
+    internal static ResolvedOptions Options(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
         var scheme = services.GetRequiredService<IOptionsMonitor<CredBrokerTokenOptions>>().Get(CredBrokerTokenDefaults.AuthenticationScheme);

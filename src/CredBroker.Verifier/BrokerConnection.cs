@@ -10,7 +10,7 @@ namespace CredBroker.Verifier;
 /// <c>tool</c>) on every call. The token comes from <see cref="CredBrokerVerifierOptions.IdentityToken"/>
 /// each time, so a rotating SVID is picked up without a restart.
 /// </summary>
-public sealed class BrokerConnection : IDisposable
+internal sealed class BrokerConnection : IDisposable
 {
     private readonly GrpcChannel channel;
     private readonly Func<CancellationToken, ValueTask<string>> identityToken;

@@ -3,6 +3,7 @@ namespace CredBroker.Verifier;
 /// <summary>Settings of the tool-side verifier (section <c>CredBroker:Verifier</c>). Validated when the host starts.</summary>
 public sealed class CredBrokerVerifierOptions
 {
+    /// <summary>The configuration section these settings are usually bound from: <c>CredBroker:Verifier</c>.</summary>
     public const string Section = "CredBroker:Verifier";
 
     /// <summary>The broker's gRPC address, for <c>WatchRevocations</c> and <c>Introspect</c>. Required.</summary>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace CredBroker.Verifier;
 
 /// <summary>Bad verifier settings stop the host at start rather than letting forged or revoked tokens through later.</summary>
-public sealed class CredBrokerVerifierOptionsValidator : IValidateOptions<CredBrokerVerifierOptions>
+internal sealed class CredBrokerVerifierOptionsValidator : IValidateOptions<CredBrokerVerifierOptions>
 {
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
 

@@ -12,7 +12,7 @@ namespace CredBroker.Verifier;
 /// turn the verifier against the broker. A failed fetch keeps the last good keys; a key withdrawn from the
 /// JWKS stops verifying after the next fetch. Keys are found by exact <c>kid</c> only.
 /// </summary>
-public sealed class JwksCache : IIssuerKeys, IDisposable
+internal sealed class JwksCache : IIssuerKeys, IDisposable
 {
     /// <summary>The named <see cref="HttpClient"/> used for the JWKS; configure it (TLS, HTTP version) with <c>AddHttpClient(JwksCache.HttpClientName)</c>.</summary>
     public const string HttpClientName = "CredBroker.Verifier.Jwks";

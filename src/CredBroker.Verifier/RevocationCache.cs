@@ -21,7 +21,7 @@ public sealed class RevocationCache
     private string cursor = Cursors.Start;
     private DateTimeOffset nextPrune = DateTimeOffset.MinValue;
 
-    public RevocationCache(IOptions<CredBrokerVerifierOptions> options, TimeProvider time)
+    internal RevocationCache(IOptions<CredBrokerVerifierOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.time = time ?? throw new ArgumentNullException(nameof(time));
@@ -29,7 +29,7 @@ public sealed class RevocationCache
     }
 
     /// <summary>The cursor to resume the stream from: the last rule or keep-alive received.</summary>
-    public string Cursor
+    internal string Cursor
     {
         get
         {
@@ -60,7 +60,7 @@ public sealed class RevocationCache
     /// The rule that covers the token, if any. A covering rule counts even when the view is stale:
     /// a revoked token stays revoked. Only "not revoked" needs a fresh view.
     /// </summary>
-    public RevocationCheck Check(AccessTokenClaims token)
+    internal RevocationCheck Check(AccessTokenClaims token)
     {
         ArgumentNullException.ThrowIfNull(token);
         if (rules.FindCovering(token) is { } rule)
@@ -72,7 +72,7 @@ public sealed class RevocationCache
     }
 
     /// <summary>Takes in one rule from the stream (a new rule, or a lift of one held).</summary>
-    public void Apply(string eventCursor, RevocationRule rule)
+    internal void Apply(string eventCursor, RevocationRule rule)
     {
         ArgumentNullException.ThrowIfNull(rule);
         var now = time.GetUtcNow();
@@ -85,7 +85,7 @@ public sealed class RevocationCache
     }
 
     /// <summary>The broker read its log and found nothing after <paramref name="eventCursor"/>: the view is current now.</summary>
-    public void KeepAlive(string eventCursor)
+    internal void KeepAlive(string eventCursor)
     {
         var now = time.GetUtcNow();
         Advance(eventCursor);
@@ -112,4 +112,4 @@ public sealed class RevocationCache
 
 /// <param name="Rule">The rule covering the token; null when none does.</param>
 /// <param name="Fresh">Whether the view was fresh at the check.</param>
-public readonly record struct RevocationCheck(RevocationRule? Rule, bool Fresh);
+internal readonly record struct RevocationCheck(RevocationRule? Rule, bool Fresh);

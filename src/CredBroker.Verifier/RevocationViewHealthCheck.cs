@@ -10,7 +10,7 @@ namespace CredBroker.Verifier;
 /// <c>Introspect</c> each, so the server reports itself unhealthy and its load balancer can send agents elsewhere.
 /// Register it with <c>AddHealthChecks().AddCredBrokerVerifier()</c>.
 /// </summary>
-public sealed class RevocationViewHealthCheck(RevocationCache revocations, IOptions<CredBrokerVerifierOptions> options, TimeProvider time) : IHealthCheck
+internal sealed class RevocationViewHealthCheck(RevocationCache revocations, IOptions<CredBrokerVerifierOptions> options, TimeProvider time) : IHealthCheck
 {
     /// <summary>The check's default name.</summary>
     public const string Name = "credbroker-revocations";

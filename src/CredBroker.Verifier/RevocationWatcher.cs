@@ -18,7 +18,7 @@ namespace CredBroker.Verifier;
 /// quiet for longer than <see cref="CredBrokerVerifierOptions.MaxStaleness"/> is dropped and reopened: a
 /// broker that stops sending keep-alives cannot keep the view looking fresh.
 /// </summary>
-public sealed partial class RevocationWatcher : BackgroundService
+internal sealed partial class RevocationWatcher : BackgroundService
 {
     private readonly RevocationCache cache;
     private readonly BrokerConnection broker;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using CredBroker.Core.Revocation;
 using CredBroker.Core.Tokens;
@@ -27,6 +28,12 @@ public sealed partial class TokenVerifier
     /// </summary>
     public const string ActivitySourceName = "CredBroker.Verifier";
 
+    /// <summary>
+    /// The verifier's meter: <c>credbroker.verifier.token_cache</c> counts lookups in the validated-token cache, tagged
+    /// <c>result</c> = <c>hit</c> or <c>miss</c>. Add it with <c>AddMeter(TokenVerifier.MeterName)</c> to export it.
+    /// </summary>
+    public const string MeterName = VerifierMetrics.MeterName;
+
     private static readonly ActivitySource Source = new(ActivitySourceName);
 
     private readonly AccessTokenValidator validator;
@@ -39,7 +46,7 @@ public sealed partial class TokenVerifier
     private readonly TimeProvider time;
     private readonly ILogger<TokenVerifier> logger;
 
-    public TokenVerifier(JwksCache keys, ValidatedTokenCache validated, RevocationCache revocations, BrokerConnection broker, VerifierMetrics metrics, IOptions<CredBrokerVerifierOptions> options, TimeProvider time, ILogger<TokenVerifier> logger)
+    internal TokenVerifier(JwksCache keys, ValidatedTokenCache validated, RevocationCache revocations, BrokerConnection broker, VerifierMetrics metrics, IOptions<CredBrokerVerifierOptions> options, TimeProvider time, ILogger<TokenVerifier> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options.Value;
@@ -54,6 +61,7 @@ public sealed partial class TokenVerifier
     }
 
     /// <summary>Validates <paramref name="token"/> for use of <paramref name="tool"/>.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "the overloads differ in a required parameter (tool), so no call can bind to the other one")]
     public Task<TokenVerification> ValidateAsync(string? token, string tool, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tool);
@@ -61,6 +69,7 @@ public sealed partial class TokenVerifier
     }
 
     /// <summary>Validates <paramref name="token"/> without asking about a tool; for authentication, with the tool checked by authorization later.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "the overloads differ in a required parameter (tool), so no call can bind to the other one")]
     public Task<TokenVerification> ValidateAsync(string? token, CancellationToken cancellationToken = default) => VerifyAsync(token, null, cancellationToken);
 
     private async Task<TokenVerification> VerifyAsync(string? token, string? tool, CancellationToken cancellationToken)

@@ -11,8 +11,19 @@ namespace CredBroker.Verifier;
 /// The broker looks the grant up itself and files the report under the grant's own task only when this server
 /// serves the grant's audience; reports of a revoked token's use feed its anomaly rules.
 /// </summary>
-public sealed class ToolUseReporter(BrokerConnection broker, TimeProvider time, ILogger<ToolUseReporter> logger)
+public sealed class ToolUseReporter
 {
+    private readonly BrokerConnection broker;
+    private readonly TimeProvider time;
+    private readonly ILogger<ToolUseReporter> logger;
+
+    internal ToolUseReporter(BrokerConnection broker, TimeProvider time, ILogger<ToolUseReporter> logger)
+    {
+        this.broker = broker;
+        this.time = time;
+        this.logger = logger;
+    }
+
     /// <summary>How long one report may take before it is given up (and logged).</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
 

@@ -18,7 +18,7 @@ namespace CredBroker.Verifier;
 /// It answers only "did this exact text validate, under which key"; the caller still judges the key, the
 /// lifetime, the tool and revocation on every call.
 /// </summary>
-public sealed class ValidatedTokenCache : IDisposable
+internal sealed class ValidatedTokenCache : IDisposable
 {
     private readonly MemoryCache? cache;
     private readonly TimeProvider time;
@@ -75,7 +75,7 @@ public sealed class ValidatedTokenCache : IDisposable
 }
 
 /// <summary>The SHA-256 of a token's UTF-8 text: the validated-token cache's key, so no token text is kept as one.</summary>
-public readonly record struct TokenDigest(ulong A, ulong B, ulong C, ulong D)
+internal readonly record struct TokenDigest(ulong A, ulong B, ulong C, ulong D)
 {
     private const int StackLimit = 4096;
 

@@ -7,7 +7,7 @@ namespace CredBroker.Verifier;
 /// The verifier's metrics on the <c>CredBroker.Verifier</c> meter (add it to the tool server's
 /// OpenTelemetry metrics to export them). Tag values come from fixed sets, never from token contents.
 /// </summary>
-public sealed class VerifierMetrics : IDisposable
+internal sealed class VerifierMetrics : IDisposable
 {
     public const string MeterName = "CredBroker.Verifier";
 

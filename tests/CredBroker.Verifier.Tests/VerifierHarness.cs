@@ -33,7 +33,7 @@ public sealed class VerifierHarness : IAsyncDisposable
 
     public RevocationCache Cache { get; }
 
-    public JwksCache Jwks { get; }
+    internal JwksCache Jwks { get; }
 
     public CapturedLogs Logs { get; }
 

@@ -12,6 +12,39 @@ namespace CredBroker.Cli.Commands;
 /// </summary>
 internal static class ConnectionFailure
 {
+    private const string NotHttp2 = "it did not answer as cleartext HTTP/2 (gRPC): an HTTP/1.1 server, or a TLS port reached with http:// (use https://)";
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// <see cref="Describe"/>, made sure of where the answer alone cannot tell: the broker's HTTP/1.1 listener
+    /// answers an HTTP/2 call with HTTP_1_1_REQUIRED, but closes the connection at once, and the reset can reach
+    /// the client before that answer does. So a cleartext address that did not speak HTTP/2 is asked, once and over
+    /// HTTP/1.1, whether it is a broker's probe port (<c>/healthz/live</c>).
+    /// </summary>
+    public static async Task<string?> DescribeAsync(CredBrokerException error, Uri? address, CancellationToken cancellationToken)
+    {
+        var described = Describe(error, address);
+        if (described is null || address is null || address.Scheme != Uri.UriSchemeHttp || !described.EndsWith(NotHttp2, StringComparison.Ordinal))
+        {
+            return described;
+        }
+
+        try
+        {
+            using var http = new HttpClient { Timeout = ProbeTimeout };
+            using var live = await http.GetAsync(new Uri(address, "/healthz/live"), cancellationToken).ConfigureAwait(false);
+            return live.IsSuccessStatusCode ? Http11Listener($"cannot reach the broker at {address}") : described;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return described;
+        }
+    }
+
+    private static string Http11Listener(string where) =>
+        $"{where}: this is an HTTP/1.1 listener (JWKS, metadata, health), not the gRPC port; the gRPC port is the one of --urls (default {GlobalOptions.DefaultAddress})";
+
     public static string? Describe(CredBrokerException error, Uri? address)
     {
         var rpc = error.InnerException as RpcException;
@@ -31,12 +64,12 @@ internal static class ConnectionFailure
 
         if (chain.OfType<HttpProtocolException>().FirstOrDefault() is { ErrorCode: 0xd })
         {
-            return $"{where}: this is an HTTP/1.1 listener (JWKS, metadata, health), not the gRPC port; the gRPC port is the one of --urls (default {GlobalOptions.DefaultAddress})";
+            return Http11Listener(where);
         }
 
         if (chain.Any(e => e is HttpProtocolException or HttpIOException) || (chain.Count > 0 && chain[0] is HttpRequestException))
         {
-            return $"{where}: it did not answer as cleartext HTTP/2 (gRPC): an HTTP/1.1 server, or a TLS port reached with http:// (use https://)";
+            return $"{where}: {NotHttp2}";
         }
 
         if (rpc is not null && rpc.Status.Detail.StartsWith("Bad gRPC response", StringComparison.Ordinal))

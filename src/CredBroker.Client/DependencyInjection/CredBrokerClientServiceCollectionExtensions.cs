@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 // The namespace of IServiceCollection, as Microsoft.Extensions packages do, so the extension is found without a using.
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Registers <see cref="CredBrokerClient"/> with dependency injection, its options validated when the host starts.</summary>
 public static class CredBrokerClientServiceCollectionExtensions
 {
     /// <summary>

@@ -5,7 +5,7 @@ namespace CredBroker.Client.Identity;
 /// volume) that rotates it in place. The file is checked on every call and re-read when its size or
 /// write time changed, so a rotated token is used at once without reading the file for every call.
 /// </summary>
-public sealed class FileIdentityToken(string path)
+internal sealed class FileIdentityToken(string path)
 {
     private Snapshot? last;
 

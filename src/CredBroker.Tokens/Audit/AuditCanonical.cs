@@ -9,7 +9,7 @@ namespace CredBroker.Core.Audit;
 /// milliseconds, evidence sorted by key. The hash is SHA-256 over this form without the <c>hash</c>
 /// property; the stored line (JSON-lines file, Redis stream) is this form with it.
 /// </summary>
-public static class AuditCanonical
+internal static class AuditCanonical
 {
     /// <summary>The <c>prev_hash</c> of the first event ever written to a chain.</summary>
     public static readonly string GenesisHash = new('0', 64);

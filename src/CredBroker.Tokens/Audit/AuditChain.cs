@@ -2,13 +2,13 @@ namespace CredBroker.Core.Audit;
 
 /// <summary>The first link of a chain that does not hold, named for a person to find it.</summary>
 /// <param name="Position">0-based index of the bad event in what was checked.</param>
-public sealed record AuditChainBreak(long Position, long Seq, string EventId, string Problem)
+internal sealed record AuditChainBreak(long Position, long Seq, string EventId, string Problem)
 {
     public override string ToString() => $"broken link at event {EventId} (seq {Seq}, entry {Position + 1}): {Problem}";
 }
 
 /// <summary>Seals events into a hash chain and checks one.</summary>
-public static class AuditChain
+internal static class AuditChain
 {
     /// <summary>The event at position <paramref name="seq"/> after the event whose hash is <paramref name="prevHash"/>.</summary>
     public static AuditEvent Seal(AuditEvent unsealed, long seq, string prevHash)

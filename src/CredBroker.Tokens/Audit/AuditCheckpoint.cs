@@ -13,7 +13,7 @@ namespace CredBroker.Core.Audit;
 /// longer matches it. The broker writes them (<c>AuditCheckpointWriter</c>, with the private key); this is
 /// their format and the check anyone holding the published keys runs.
 /// </summary>
-public static class AuditCheckpoint
+internal static class AuditCheckpoint
 {
     public const string Seq = "checkpoint.seq";
     public const string Hash = "checkpoint.hash";

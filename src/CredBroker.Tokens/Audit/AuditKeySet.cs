@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace CredBroker.Core.Audit;
 
 /// <summary>Reads published audit keys (a JWKS of P-256 keys) into public keys by kid, and chain heads written as <c>SEQ:HASH</c>.</summary>
-public static class AuditKeySet
+internal static class AuditKeySet
 {
     /// <summary>Each key's kid must be its RFC 7638 thumbprint, so a kid names exactly one key. Throws <see cref="FormatException"/> otherwise.</summary>
     public static Dictionary<string, ECDsa> Parse(string json)

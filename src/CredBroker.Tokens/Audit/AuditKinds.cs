@@ -1,7 +1,7 @@
 namespace CredBroker.Core.Audit;
 
 /// <summary>The kinds of audited decisions. Names are part of the log's format: SIEM rules match on them.</summary>
-public static class AuditKinds
+internal static class AuditKinds
 {
     public const string GrantIssued = "grant.issued";
 

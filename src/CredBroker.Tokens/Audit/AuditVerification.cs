@@ -7,11 +7,11 @@ namespace CredBroker.Core.Audit;
 /// <param name="ExpectedHead">A head the reader noted earlier (<c>--expect-head</c>): the log must still hold it.</param>
 /// <param name="ChainHead">The head the store keeps beside the log (the Redis chain-head key), read before the log.</param>
 /// <param name="MaxUnsignedAge">How much older than the newest event an event may be and still not be covered by a checkpoint.</param>
-public sealed record AuditExpectations(IReadOnlyDictionary<string, ECDsa>? Keys, AuditHead? ExpectedHead, AuditHead? ChainHead, TimeSpan MaxUnsignedAge);
+internal sealed record AuditExpectations(IReadOnlyDictionary<string, ECDsa>? Keys, AuditHead? ExpectedHead, AuditHead? ChainHead, TimeSpan MaxUnsignedAge);
 
 /// <summary>The outcome of <see cref="AuditVerification.Verify"/>.</summary>
 /// <param name="SignedThrough">The newest event seq a valid checkpoint attests; null when none does.</param>
-public sealed record AuditVerificationResult(AuditChainBreak? Broken, int Checkpoints, long? SignedThrough);
+internal sealed record AuditVerificationResult(AuditChainBreak? Broken, int Checkpoints, long? SignedThrough);
 
 /// <summary>
 /// Checks a log read oldest first: the hash chain, every signed checkpoint against the events it
@@ -19,7 +19,7 @@ public sealed record AuditVerificationResult(AuditChainBreak? Broken, int Checkp
 /// recomputed), and that the log still reaches the expected head and the store's chain head
 /// (newest events removed together with their hashes).
 /// </summary>
-public static class AuditVerification
+internal static class AuditVerification
 {
     public static AuditVerificationResult Verify(IReadOnlyList<AuditEvent> events, AuditExpectations expect)
     {

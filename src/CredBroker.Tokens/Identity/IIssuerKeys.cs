@@ -21,7 +21,7 @@ public interface IIssuerKeys
 public sealed record IssuerKey(SecurityKey Key, string? Algorithm);
 
 /// <summary>A fixed set of keys, e.g. the dev issuer's own.</summary>
-public sealed class StaticIssuerKeys(IEnumerable<IssuerKey> keys) : IIssuerKeys
+internal sealed class StaticIssuerKeys(IEnumerable<IssuerKey> keys) : IIssuerKeys
 {
     private readonly Dictionary<string, IssuerKey> byKid = keys.ToDictionary(k => k.Key.KeyId, StringComparer.Ordinal);
 

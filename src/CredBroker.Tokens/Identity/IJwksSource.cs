@@ -1,7 +1,7 @@
 namespace CredBroker.Core.Identity;
 
 /// <summary>Where an issuer's key set comes from.</summary>
-public interface IJwksSource
+internal interface IJwksSource
 {
     /// <summary>The file or URL, for logs and error messages.</summary>
     string Location { get; }

@@ -9,7 +9,7 @@ namespace CredBroker.Core.Identity;
 /// signing keys with a <c>kid</c> are taken; everything else is skipped with a reason, so a
 /// symmetric key slipped into a key set can never verify anything.
 /// </summary>
-public static class JwksDocument
+internal static class JwksDocument
 {
     /// <summary>Larger documents are refused: a key set has a handful of keys, not megabytes.</summary>
     public const int MaxBytes = 256 * 1024;
@@ -173,4 +173,4 @@ public static class JwksDocument
 
 /// <param name="Keys">Usable keys by kid.</param>
 /// <param name="Skipped">Why each other entry was not taken; for the log.</param>
-public sealed record JwksKeys(IReadOnlyDictionary<string, IssuerKey> Keys, IReadOnlyList<string> Skipped);
+internal sealed record JwksKeys(IReadOnlyDictionary<string, IssuerKey> Keys, IReadOnlyList<string> Skipped);

@@ -22,7 +22,7 @@ public sealed class JwksKeySet : IIssuerKeys, IDisposable
     private DateTimeOffset? lastAttempt;
     private Task<bool>? inflight;
 
-    public JwksKeySet(IJwksSource source, string issuer, TimeSpan refreshInterval, TimeSpan minRefreshInterval, TimeProvider time, ILogger logger)
+    internal JwksKeySet(IJwksSource source, string issuer, TimeSpan refreshInterval, TimeSpan minRefreshInterval, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(source);
         this.source = source;
@@ -33,21 +33,22 @@ public sealed class JwksKeySet : IIssuerKeys, IDisposable
         this.logger = logger;
     }
 
-    public string Location => source.Location;
+    internal string Location => source.Location;
 
     /// <summary>How many usable keys are held now.</summary>
-    public int KeyCount => current?.Keys.Count ?? 0;
+    internal int KeyCount => current?.Keys.Count ?? 0;
 
     /// <summary>Why the last fetch failed; null when it succeeded.</summary>
-    public string? LastFailure { get; private set; }
+    internal string? LastFailure { get; private set; }
 
     /// <summary>Fetches the key set now (unless a fetch is under way); for start-up. True when keys are held afterwards.</summary>
-    public async Task<bool> LoadAsync(CancellationToken cancellationToken)
+    internal async Task<bool> LoadAsync(CancellationToken cancellationToken)
     {
         await RefreshAsync(rateLimited: false, cancellationToken).ConfigureAwait(false);
         return current is not null;
     }
 
+    /// <inheritdoc />
     public async ValueTask<IssuerKey?> FindAsync(string kid, CancellationToken cancellationToken)
     {
         var snapshot = current;
@@ -88,6 +89,7 @@ public sealed class JwksKeySet : IIssuerKeys, IDisposable
         return snapshot.Keys.GetValueOrDefault(kid);
     }
 
+    /// <summary>Disposes the key source (its HTTP client, for a URL).</summary>
     public void Dispose() => (source as IDisposable)?.Dispose();
 
     private void RefreshIfDue(Snapshot snapshot)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CredBroker.Core.Policy;
 
 /// <summary>Durations as people write them in policy: <c>90s</c>, <c>15m</c>, <c>1h30m</c>, <c>2d</c>.</summary>
-public static class DurationText
+internal static class DurationText
 {
     public static bool TryParse(string? text, out TimeSpan value)
     {

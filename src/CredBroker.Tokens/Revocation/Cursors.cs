@@ -6,7 +6,7 @@ namespace CredBroker.Core.Revocation;
 /// Log cursors: a number, or "millis-sequence" (a Redis stream id). Both order by their numbers,
 /// so broker and verifier compare them without knowing which store wrote them.
 /// </summary>
-public static class Cursors
+internal static class Cursors
 {
     public const string Start = "0";
 

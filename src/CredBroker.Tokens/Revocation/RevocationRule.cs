@@ -22,8 +22,11 @@ public enum RevocationKind
 /// lifted, and every matching token while it stands (invariant 4), so a token minted in flight
 /// while the rule was being written is covered too. Shared by broker and verifier so they agree.
 /// </summary>
+/// <param name="Kind">What the rule is keyed on.</param>
+/// <param name="Subject">The <c>jti</c>, <c>task_id</c>, <c>sub</c> or tool it names, per <paramref name="Kind"/>; empty for <see cref="RevocationKind.All"/>.</param>
 /// <param name="RevokedAt">When the rule took effect, by the store's clock.</param>
 /// <param name="LiftedAt">When the rule stops covering new tokens; null while it stands.</param>
+/// <param name="Reason">Why, as the operator or broker gave it.</param>
 /// <param name="By">Who made the rule (an operator's identity, or the broker itself).</param>
 /// <param name="ExpiresAt">When no token it could cover can still be alive, so it may be forgotten; null for never (a standing kill switch).</param>
 public sealed record RevocationRule(
@@ -40,7 +43,7 @@ public sealed record RevocationRule(
     /// matched by a grant rule on any ancestor and a workload rule on any actor of its chain, so a
     /// revocation cascades down a delegation tree by rule, never by walking it.
     /// </summary>
-    public bool Matches(AccessTokenClaims token)
+    internal bool Matches(AccessTokenClaims token)
     {
         ArgumentNullException.ThrowIfNull(token);
         return Kind switch
@@ -55,17 +58,17 @@ public sealed record RevocationRule(
     }
 
     /// <summary>Whether this rule kills <paramref name="token"/>.</summary>
-    public bool Covers(AccessTokenClaims token) => Matches(token) && CoversIssuedAt(token.IssuedAt);
+    internal bool Covers(AccessTokenClaims token) => Matches(token) && CoversIssuedAt(token.IssuedAt);
 
     /// <summary>
     /// <c>iat</c> has whole seconds, the lift time milliseconds: a token whose <c>iat</c> second is
     /// before the lift is covered, so a token minted in the lift's own second, before it, cannot survive.
     /// </summary>
-    public bool CoversIssuedAt(DateTimeOffset issuedAt) => LiftedAt is not { } lifted || issuedAt < lifted;
+    internal bool CoversIssuedAt(DateTimeOffset issuedAt) => LiftedAt is not { } lifted || issuedAt < lifted;
 
     /// <summary>Whether the rule still refuses new grants at <paramref name="now"/>.</summary>
-    public bool StandsAt(DateTimeOffset now) => LiftedAt is not { } lifted || lifted > now;
+    internal bool StandsAt(DateTimeOffset now) => LiftedAt is not { } lifted || lifted > now;
 
     /// <summary>The key a rule replaces an earlier one under: a later rule of the same kind and subject supersedes it.</summary>
-    public string Key => $"{Kind}:{Subject}";
+    internal string Key => $"{Kind}:{Subject}";
 }

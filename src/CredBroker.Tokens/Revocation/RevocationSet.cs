@@ -7,7 +7,7 @@ namespace CredBroker.Core.Revocation;
 /// The rules in force, indexed by kind and subject, so checking a token is one lookup per kind
 /// (one per tool in its scope) whatever the number of rules. Safe for one writer and many readers.
 /// </summary>
-public sealed class RevocationSet
+internal sealed class RevocationSet
 {
     private readonly ConcurrentDictionary<string, RevocationRule> grants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RevocationRule> tasks = new(StringComparer.Ordinal);

@@ -12,14 +12,16 @@ namespace CredBroker.Core.Tokens;
 /// members), then the header (ES256 and <c>at+jwt</c> pinned, no <c>crit</c>, a thumbprint-shaped
 /// <c>kid</c>), the key by exact <c>kid</c> only (<c>jku</c>, <c>x5u</c>, <c>jwk</c> are never
 /// followed), the signature, and only then the claims. Every refusal names its <see cref="TokenFailure"/>.
+/// Outside the broker's own assemblies it is a name only (the broker's Core takes one): a tool server validates
+/// through <c>CredBroker.Verifier</c>'s <c>TokenVerifier</c>, which runs this code.
 /// </summary>
 public sealed class AccessTokenValidator
 {
     /// <summary>Longer tokens are refused before parsing; ours are well under 2 KB.</summary>
-    public const int MaxTokenLength = 8 * 1024;
+    internal const int MaxTokenLength = 8 * 1024;
 
     /// <summary>The design's ceiling on clock skew (DESIGN: verifiers allow at most 30 s).</summary>
-    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
 
     /// <summary>An RFC 7638 thumbprint is 43 base64url characters; anything else never names one of our keys.</summary>
     private const int MaxKidLength = 128;
@@ -41,7 +43,7 @@ public sealed class AccessTokenValidator
     /// <param name="audience">The tool server's own audience; null accepts any single audience (introspection).</param>
     /// <param name="clockSkew">Allowed skew for <c>exp</c> and <c>nbf</c>; at most 30 s.</param>
     /// <param name="time">The clock tokens are judged by.</param>
-    public AccessTokenValidator(string issuer, IIssuerKeys keys, string? audience, TimeSpan clockSkew, TimeProvider time)
+    internal AccessTokenValidator(string issuer, IIssuerKeys keys, string? audience, TimeSpan clockSkew, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrEmpty(issuer);
         ArgumentNullException.ThrowIfNull(keys);
@@ -56,12 +58,12 @@ public sealed class AccessTokenValidator
     }
 
     /// <param name="resolveKey">Finds a key by its exact <c>kid</c>; null when unknown (e.g. the broker's own key ring).</param>
-    public AccessTokenValidator(string issuer, Func<string, SecurityKey?> resolveKey, string? audience, TimeSpan clockSkew, TimeProvider time)
+    internal AccessTokenValidator(string issuer, Func<string, SecurityKey?> resolveKey, string? audience, TimeSpan clockSkew, TimeProvider time)
         : this(issuer, new ResolvedKeys(resolveKey), audience, clockSkew, time)
     {
     }
 
-    public async Task<AccessTokenValidation> ValidateAsync(string? token, CancellationToken cancellationToken = default)
+    internal async Task<AccessTokenValidation> ValidateAsync(string? token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -105,7 +107,7 @@ public sealed class AccessTokenValidator
     /// <see cref="ValidateAsync"/> would: null while the token is within <c>nbf</c> and <c>exp</c> (with skew),
     /// else the refusal it would give.
     /// </summary>
-    public AccessTokenValidation? CheckLifetime(AccessTokenClaims claims)
+    internal AccessTokenValidation? CheckLifetime(AccessTokenClaims claims)
     {
         ArgumentNullException.ThrowIfNull(claims);
         return LifetimeProblem(claims.NotBefore, claims.ExpiresAt, time.GetUtcNow());

@@ -1,7 +1,7 @@
 namespace CredBroker.Core.Tokens;
 
 /// <summary>
-/// Why an access token was refused. Offline validation (<see cref="AccessTokenValidator"/>) yields the
+/// Why an access token was refused. Offline validation (signature and claims) yields the
 /// kinds up to <see cref="MissingClaim"/>; the tool-side verifier adds the rest. One list for broker and
 /// verifier, so a refusal reads the same wherever it is made.
 /// </summary>
@@ -10,7 +10,7 @@ public enum TokenFailure
     /// <summary>Not a JWT at all: empty, wrong number of segments, or a segment that is not JSON.</summary>
     Malformed,
 
-    /// <summary>Longer than <see cref="AccessTokenValidator.MaxTokenLength"/>; refused before parsing.</summary>
+    /// <summary>Longer than 8 KiB (ours are well under 2 KB); refused before parsing.</summary>
     TooLarge,
 
     /// <summary>A JWE (five segments) or a JSON-serialised JWS: only JWS compact is ours.</summary>
@@ -40,12 +40,16 @@ public enum TokenFailure
     /// <summary>The signature does not verify (a forged or tampered token).</summary>
     BadSignature,
 
+    /// <summary><c>exp</c> has passed (beyond the allowed clock skew).</summary>
     Expired,
 
+    /// <summary><c>nbf</c> is still ahead (beyond the allowed clock skew).</summary>
     NotYetValid,
 
+    /// <summary><c>iss</c> is not exactly the configured issuer.</summary>
     WrongIssuer,
 
+    /// <summary><c>aud</c> is not this tool server's audience: a token for another server, replayed here.</summary>
     WrongAudience,
 
     /// <summary>A claim every CredBroker token carries is absent or of the wrong type.</summary>

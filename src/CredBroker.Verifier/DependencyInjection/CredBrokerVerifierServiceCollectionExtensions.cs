@@ -1,13 +1,16 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using CredBroker.Verifier;
 using CredBroker.Verifier.Grpc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Registers the CredBroker verifier of a tool server; in this namespace so it is found without a <c>using</c>.</summary>
 public static class CredBrokerVerifierServiceCollectionExtensions
 {
     /// <summary>
@@ -28,6 +31,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
     /// and validated on start. The server's own identity (<see cref="CredBrokerVerifierOptions.IdentityToken"/>, a
     /// callback) is not a setting: give it with <paramref name="configure"/>.
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "one extends IServiceCollection, the other IHealthChecksBuilder: no call can bind to the other one")]
     public static IServiceCollection AddCredBrokerVerifier(this IServiceCollection services, IConfiguration section, Action<CredBrokerVerifierOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -53,10 +57,19 @@ public static class CredBrokerVerifierServiceCollectionExtensions
         services.TryAddSingleton<JwksCache>();
         services.TryAddSingleton<ValidatedTokenCache>();
         services.TryAddSingleton(sp => new VerifierMetrics(sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton<RevocationCache>();
+        // The constructors are internal (they take the verifier's own parts), so the container gets factories.
+        services.TryAddSingleton(sp => new RevocationCache(sp.GetRequiredService<IOptions<CredBrokerVerifierOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<BrokerConnection>();
-        services.TryAddSingleton<TokenVerifier>();
-        services.TryAddSingleton<ToolUseReporter>();
+        services.TryAddSingleton(sp => new TokenVerifier(
+            sp.GetRequiredService<JwksCache>(),
+            sp.GetRequiredService<ValidatedTokenCache>(),
+            sp.GetRequiredService<RevocationCache>(),
+            sp.GetRequiredService<BrokerConnection>(),
+            sp.GetRequiredService<VerifierMetrics>(),
+            sp.GetRequiredService<IOptions<CredBrokerVerifierOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<TokenVerifier>>()));
+        services.TryAddSingleton(sp => new ToolUseReporter(sp.GetRequiredService<BrokerConnection>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ToolUseReporter>>()));
         services.TryAddSingleton<CredBrokerTokenInterceptor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationWatcher>());
         return services;
@@ -66,6 +79,7 @@ public static class CredBrokerVerifierServiceCollectionExtensions
     /// Adds <see cref="RevocationViewHealthCheck"/>: unhealthy while the verifier's revocation view is stale. Needs
     /// <see cref="AddCredBrokerVerifier(IServiceCollection, Action{CredBrokerVerifierOptions})"/>. Tags, e.g. <c>["ready"]</c>, let a readiness probe select it.
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "one extends IServiceCollection, the other IHealthChecksBuilder: no call can bind to the other one")]
     public static IHealthChecksBuilder AddCredBrokerVerifier(this IHealthChecksBuilder builder, string name = RevocationViewHealthCheck.Name, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

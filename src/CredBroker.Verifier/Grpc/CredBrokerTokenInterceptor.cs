@@ -14,8 +14,10 @@ namespace CredBroker.Verifier.Grpc;
 /// </summary>
 public sealed class CredBrokerTokenInterceptor(TokenVerifier verifier, IOptions<CredBrokerGrpcOptions> options) : Interceptor
 {
+    /// <summary>The <c>ServerCallContext.UserState</c> key the accepted token's claims are stored under; read them with <see cref="Claims"/>.</summary>
     public const string ClaimsKey = "credbroker.claims";
 
+    /// <summary>Checks the call's token for its method's tool before the handler runs; see the class remarks for the status codes.</summary>
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
@@ -23,6 +25,7 @@ public sealed class CredBrokerTokenInterceptor(TokenVerifier verifier, IOptions<
         return await continuation(request, context);
     }
 
+    /// <summary>Checks the call's token before the handler reads the first message.</summary>
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
@@ -30,6 +33,7 @@ public sealed class CredBrokerTokenInterceptor(TokenVerifier verifier, IOptions<
         return await continuation(requestStream, context);
     }
 
+    /// <summary>Checks the call's token before the handler writes the first message. The token is checked once, when the stream opens.</summary>
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
@@ -37,6 +41,7 @@ public sealed class CredBrokerTokenInterceptor(TokenVerifier verifier, IOptions<
         await continuation(request, responseStream, context);
     }
 
+    /// <summary>Checks the call's token before the handler reads or writes. The token is checked once, when the stream opens.</summary>
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
