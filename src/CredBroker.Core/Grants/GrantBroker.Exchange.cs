@@ -14,12 +14,9 @@ public sealed partial class GrantBroker
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (refusals.Check(request.WorkloadId) is { } limited)
+        if (OverRefusalLimit(request.WorkloadId, started) is { } limited)
         {
-            CoreLog.GrantRefusalLimited(logger, request.WorkloadId);
-            var unrecorded = new GrantOutcome.Refused(limited);
-            audit.Decided(unrecorded, started);
-            return unrecorded;
+            return limited;
         }
 
         var limit = storeOptions.Value.GrantTimeout;

@@ -40,18 +40,31 @@ public sealed partial class GrantBroker(
     /// </summary>
     private static readonly TimeSpan RecordMargin = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// The refusal of a caller past its refusal limit, or null. The refusal that crossed the limit is on
+    /// record; these are not (each would be), so the limit also bounds what a caller can write to the audit log.
+    /// </summary>
+    private GrantOutcome.Refused? OverRefusalLimit(string workloadId, long started)
+    {
+        if (refusals.Check(workloadId) is not { } limited)
+        {
+            return null;
+        }
+
+        CoreLog.GrantRefusalLimited(logger, workloadId);
+        var unrecorded = new GrantOutcome.Refused(limited);
+        audit.Decided(unrecorded, started);
+        return unrecorded;
+    }
+
     /// <summary>Decides, then puts the decision on the audit record before it is answered (invariant 6).</summary>
     public async Task<GrantOutcome> RequestGrantAsync(GrantRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (refusals.Check(request.WorkloadId) is { } limited)
+        if (OverRefusalLimit(request.WorkloadId, started) is { } limited)
         {
-            // Past its refusal limit: the refusal that crossed it is on record, these are not (each would be).
-            CoreLog.GrantRefusalLimited(logger, request.WorkloadId);
-            var unrecorded = new GrantOutcome.Refused(limited);
-            audit.Decided(unrecorded, started);
-            return unrecorded;
+            return limited;
         }
 
         var limit = storeOptions.Value.GrantTimeout;
