@@ -52,7 +52,7 @@ public sealed class AuthorizationServerMetadataTests
             using var answer = await http.PostAsync(metadata.GetProperty(endpoint).GetString(), new FormUrlEncodedContent([]));
             Assert.That((int)answer.StatusCode, Is.AnyOf(400, 401), $"{endpoint} exists and answers an OAuth error");
         }
-        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_credentials", "urn:openid:params:grant-type:ciba" }));
+        Assert.That(metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_credentials", "urn:openid:params:grant-type:ciba", "urn:ietf:params:oauth:grant-type:token-exchange" }));
         Assert.That(metadata.GetProperty("authorization_details_types_supported").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "credbroker_task" }));
         // A JWT-SVID client assertion (RFC 7523 section 2.2) or an X.509-SVID client certificate (RFC 8705); never a secret.
         Assert.That(metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()), Is.EqualTo(new[] { "private_key_jwt", "tls_client_auth" }));

@@ -176,7 +176,6 @@ public sealed class OAuthTokenEndpointTests
         Assert.That(response.ErrorDescription, Does.StartWith("assertion: "));
     }
 
-    [TestCase("urn:ietf:params:oauth:grant-type:token-exchange", "is not supported yet")]
     [TestCase("password", "'password' is not supported")]
     public async Task Other_grant_types_are_unsupported_grant_type_and_write_nothing(string grantType, string description)
     {

@@ -79,9 +79,9 @@ public sealed class GrantExchange(AccessTokenValidator validator, TokenIntrospec
             case PolicyDecision.Invalid bad:
                 return (child, Refused(Refusal.Invalid(bad.Field, bad.Problem)));
             case PolicyDecision.Deny deny:
-                return (child, Refused(Refusal.Denied(deny.Reason)));
+                return (child, Refused(Refusal.Denied(deny.Reason) with { Field = "tools" }));
             case PolicyDecision.NeedsApproval needs:
-                return (child, Refused(Refusal.Denied($"{needs.Reason}; a delegated grant cannot wait for approval")));
+                return (child, Refused(Refusal.Denied($"{needs.Reason}; a delegated grant cannot wait for approval") with { Field = "tools" }));
             case PolicyDecision.Allow allowed:
                 allow = allowed;
                 break;
@@ -91,7 +91,7 @@ public sealed class GrantExchange(AccessTokenValidator validator, TokenIntrospec
 
         if (!string.Equals(allow.Audience, parent.Audience, StringComparison.Ordinal))
         {
-            return (child, Refused(Refusal.Denied($"tools are for audience {allow.Audience}, the parent token for {parent.Audience}")));
+            return (child, Refused(Refusal.Denied($"tools are for audience {allow.Audience}, the parent token for {parent.Audience}") with { Field = "resource" }));
         }
 
         if (current.FindWorkload(parent.Subject) is not { } root)
@@ -136,12 +136,12 @@ public sealed class GrantExchange(AccessTokenValidator validator, TokenIntrospec
         {
             if (!parent.Scope.Contains(tool, StringComparer.Ordinal))
             {
-                return Refusal.Denied($"tool '{tool}' is not in the parent grant's scope; a delegated grant can only narrow it");
+                return Refusal.Denied($"tool '{tool}' is not in the parent grant's scope; a delegated grant can only narrow it") with { Field = "tools" };
             }
 
             if (current.Tools.TryGetValue(tool, out var definition) && !definition.Delegable)
             {
-                return Refusal.Denied($"tool '{tool}' is not delegable (tools[].delegable: false)");
+                return Refusal.Denied($"tool '{tool}' is not delegable (tools[].delegable: false)") with { Field = "tools" };
             }
         }
 

@@ -77,6 +77,26 @@ public static class OAuthErrors
         };
     }
 
+    /// <summary>
+    /// A refused token exchange. RFC 8693 section 2.2.2: a subject or actor token that is invalid or unacceptable by
+    /// policy (dead parent, depth, delegates, another task) is <c>invalid_request</c>; tools beyond the parent's (or
+    /// the child's policy) are <c>invalid_scope</c> (RFC 6749 section 5.2), another audience <c>invalid_target</c>
+    /// (RFC 8707); a busy or unavailable broker answers as for any grant.
+    /// </summary>
+    public static OAuthError FromExchange(Refusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return refusal switch
+        {
+            { Kind: RefusalKind.ResourceExhausted or RefusalKind.Unavailable } => From(refusal),
+            // A malformed field, named: tools are invalid_scope, task_id and purpose invalid_authorization_details, the rest invalid_request.
+            { Kind: RefusalKind.InvalidArgument } => From(refusal),
+            { Field: "tools" } => InvalidScope(refusal.Message),
+            { Field: "resource" } => InvalidTarget(refusal.Message),
+            _ => new OAuthError(400, "invalid_request", refusal.Message) { RetryAfter = refusal.RetryAfter },
+        };
+    }
+
     public static OAuthError InvalidRequest(string description) => new(400, "invalid_request", description);
 
     public static OAuthError InvalidGrant(string description) => new(400, "invalid_grant", description);

@@ -17,7 +17,8 @@ namespace CredBroker.Server.Http;
 /// <c>POST /oauth2/token</c> (RFC 6749 section 3.2) with the RFC 7523 jwt-bearer grant: the assertion is the
 /// workload's identity token, checked by the same <see cref="CallerAuthenticator"/> as gRPC's bearer identity,
 /// and the request is decided by the same <see cref="GrantBroker.RequestGrantAsync"/> call as
-/// <c>GrantService.RequestGrant</c>, so policy, quotas, anomaly rules, audit and metrics are the same.
+/// <c>GrantService.RequestGrant</c>, so policy, quotas, anomaly rules, audit and metrics are the same. The RFC 8693
+/// token exchange is likewise <see cref="GrantBroker.ExchangeGrantAsync"/>, <c>GrantService.ExchangeGrant</c>'s call.
 /// </summary>
 public static class TokenEndpoint
 {
@@ -49,8 +50,8 @@ public static class TokenEndpoint
         }
 
         var logger = loggers.CreateLogger(typeof(TokenEndpoint));
-        var (caller, refused) = request!.IdentityIsGrant
-            ? await AuthenticateAsync(request.Client.Assertion!, authenticator, current, logger, http.RequestAborted).ConfigureAwait(false)
+        var (caller, refused) = request!.IdentityIsGrant || request.IdentityIsActor
+            ? await AuthenticateAsync(request.Client.Assertion!, request.IdentityIsActor, authenticator, current, logger, http.RequestAborted).ConfigureAwait(false)
             : await OAuthClientAuthentication.AuthenticateAsync(http, request.Client, current, Role.Agent, "the token endpoint").ConfigureAwait(false);
         if (refused is not null)
         {
@@ -61,6 +62,17 @@ public static class TokenEndpoint
         if (request.AuthRequestId is { } approvalId)
         {
             return await CollectAsync(http, caller, approvalId, broker, store, request).ConfigureAwait(false);
+        }
+
+        if (request.SubjectToken is { } subject)
+        {
+            var exchanged = await broker.ExchangeGrantAsync(GrantMapping.ToCore(request.Grant, subject, caller) with { Wire = Wires.Http }, http.RequestAborted).ConfigureAwait(false);
+            return exchanged switch
+            {
+                GrantOutcome.Issued issued => Issued(http, issued, [], exchanged: true),
+                GrantOutcome.Refused { Refusal: var refusal } => OAuthErrors.FromExchange(refusal).ToResult(http),
+                _ => throw new UnreachableException(),
+            };
         }
 
         var outcome = await broker.RequestGrantAsync(GrantMapping.ToCore(request.Grant, caller) with { Wire = Wires.Http }, http.RequestAborted).ConfigureAwait(false);
@@ -115,8 +127,12 @@ public static class TokenEndpoint
         return Answer(http, outcome, request, http.RequestServices.GetRequiredService<TimeProvider>(), approval);
     }
 
-    /// <summary>The assertion as an identity holding the agent role, exactly as the gRPC interceptor admits RequestGrant.</summary>
-    private static async Task<(Caller? Caller, OAuthError? Error)> AuthenticateAsync(string assertion, CallerAuthenticator authenticator, BrokerPolicy policy, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// The assertion (or the token exchange's <c>actor_token</c>) as an identity holding the agent role, exactly as
+    /// the gRPC interceptor admits RequestGrant. A bad jwt-bearer assertion is <c>invalid_grant</c> (RFC 7523 section
+    /// 3.1); a bad actor token is <c>invalid_request</c> (RFC 8693 section 2.2.2).
+    /// </summary>
+    private static async Task<(Caller? Caller, OAuthError? Error)> AuthenticateAsync(string assertion, bool actor, CallerAuthenticator authenticator, BrokerPolicy policy, ILogger logger, CancellationToken cancellationToken)
     {
         IdentityValidation authenticated;
         try
@@ -132,18 +148,21 @@ public static class TokenEndpoint
         if (authenticated.Identity is not { } identity)
         {
             ServerLog.TokenEndpointBadAssertion(logger, authenticated.Failure!);
-            return (null, OAuthErrors.InvalidGrant("assertion: " + authenticated.Failure));
+            return (null, actor ? OAuthErrors.InvalidRequest("actor_token: " + authenticated.Failure) : OAuthErrors.InvalidGrant("assertion: " + authenticated.Failure));
         }
 
         return OAuthClientAuthentication.Admit(identity, policy, "the token endpoint", logger, Role.Agent);
     }
 
-    /// <summary>RFC 6749 section 5.1, with the granted RFC 9396 authorization_details echoed (section 7).</summary>
-    private static IResult Issued(HttpContext http, GrantOutcome.Issued issued, IEnumerable<KeyValuePair<string, string>> context)
+    /// <summary>
+    /// RFC 6749 section 5.1, with the granted RFC 9396 authorization_details echoed (section 7); an exchange's answer
+    /// also names the token's type (RFC 8693 section 2.2.1, <c>issued_token_type</c>).
+    /// </summary>
+    private static IResult Issued(HttpContext http, GrantOutcome.Issued issued, IEnumerable<KeyValuePair<string, string>> context, bool exchanged = false)
     {
         var grant = issued.Grant;
         TokenResponseHeaders.NoStore(http.Response);
-        return Results.Json(new Dictionary<string, object>
+        var answer = new Dictionary<string, object>
         {
             ["access_token"] = issued.AccessToken,
             ["token_type"] = "Bearer",
@@ -160,6 +179,12 @@ public static class TokenEndpoint
                     ["context"] = context.ToDictionary(StringComparer.Ordinal),
                 },
             },
-        });
+        };
+        if (exchanged)
+        {
+            answer["issued_token_type"] = TokenRequestReader.AccessTokenType;
+        }
+
+        return Results.Json(answer);
     }
 }

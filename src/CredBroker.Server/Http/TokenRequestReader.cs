@@ -16,12 +16,18 @@ public sealed record TokenGrantRequest(string GrantType, ClientCredential Client
 
     /// <summary>The CIBA grant's <c>auth_req_id</c>: the approval to collect.</summary>
     public string? AuthRequestId { get; init; }
+
+    /// <summary>The RFC 8693 grant's <c>subject_token</c>: the parent's access token to narrow.</summary>
+    public string? SubjectToken { get; init; }
+
+    /// <summary>The identity came as the RFC 8693 grant's <c>actor_token</c> (a bad one is <c>invalid_request</c>, section 2.2.2).</summary>
+    public bool IdentityIsActor => GrantType == TokenRequestReader.TokenExchange;
 }
 
 /// <summary>
 /// Reads a token request: the RFC 7523 jwt-bearer grant (<c>assertion</c>), <c>client_credentials</c> with a
-/// JWT-SVID <c>client_assertion</c> or a client certificate, and the CIBA grant that collects a held request.
-/// Then <c>scope</c> (the tools, RFC 6749 section 3.3), <c>resource</c> (RFC 8707) and one RFC 9396
+/// JWT-SVID <c>client_assertion</c> or a client certificate, the CIBA grant that collects a held request, and
+/// the RFC 8693 token exchange by which a sub-agent narrows its parent's token. Then <c>scope</c> (the tools, RFC 6749 section 3.3), <c>resource</c> (RFC 8707) and one RFC 9396
 /// <c>authorization_details</c> entry of type <c>credbroker_task</c>.
 /// Whatever is malformed here is refused before any identity is checked or anything is recorded (invariant 8);
 /// the values themselves (tool names, task id, purpose, context) are Core's to judge, as for gRPC.
@@ -32,8 +38,13 @@ public static class TokenRequestReader
     public const string ClientCredentials = "client_credentials";
     public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
 
+    /// <summary>RFC 8693 section 3: the parent's token is one of this broker's access tokens, the actor's a JWT (its JWT-SVID).</summary>
+    public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
+
+    public const string JwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
+
     /// <summary>The grants this endpoint serves, as the RFC 8414 metadata lists them.</summary>
-    public static readonly string[] Supported = [JwtBearer, ClientCredentials, OAuthErrors.CibaGrant];
+    public static readonly string[] Supported = [JwtBearer, ClientCredentials, OAuthErrors.CibaGrant, TokenExchange];
 
     private static readonly string[] DetailMembers = ["type", "task_id", "purpose", "tools", "context"];
 
@@ -49,7 +60,7 @@ public static class TokenRequestReader
             case null:
                 return Fail(OAuthErrors.InvalidRequest($"grant_type: required; this endpoint takes {string.Join(", ", Supported)}"));
             case TokenExchange:
-                return Fail(OAuthErrors.UnsupportedGrantType($"grant_type: {TokenExchange} (RFC 8693) is not supported yet; use {JwtBearer} with the workload's own identity token"));
+                return ReadExchange(form, policy);
             case JwtBearer:
                 if (form["assertion"] is not { } assertion)
                 {
@@ -97,6 +108,68 @@ public static class TokenRequestReader
         }
 
         return (new TokenGrantRequest(grantType, client!, grant, resource), null);
+    }
+
+    /// <summary>
+    /// RFC 8693 section 2.1, delegation semantics: the sub-agent proves itself with <c>actor_token</c> (its JWT-SVID
+    /// or OIDC token, checked as the jwt-bearer assertion is) and names the parent's access token in
+    /// <c>subject_token</c>; <c>scope</c> narrows the parent's tools, <c>resource</c> (RFC 8707), when given, must be
+    /// the parent's audience, and an optional <c>credbroker_task</c> entry of <c>authorization_details</c> gives the
+    /// purpose and the task the caller expects. A delegated grant takes no context of its own.
+    /// </summary>
+    private static (TokenGrantRequest?, OAuthError?) ReadExchange(TokenRequestForm form, BrokerPolicy policy)
+    {
+        if (form["subject_token"] is not { } subject)
+        {
+            return Fail(OAuthErrors.InvalidRequest("subject_token: required, the parent's access token (RFC 8693 section 2.1)"));
+        }
+
+        if (form["subject_token_type"] != AccessTokenType)
+        {
+            return Fail(OAuthErrors.InvalidRequest($"subject_token_type: must be {AccessTokenType}, the parent's access token from this broker"));
+        }
+
+        if (form["actor_token"] is not { } actor)
+        {
+            return Fail(OAuthErrors.InvalidRequest("actor_token: required, the sub-agent's own JWT-SVID or OIDC identity token"));
+        }
+
+        if (form["actor_token_type"] != JwtTokenType)
+        {
+            return Fail(OAuthErrors.InvalidRequest($"actor_token_type: must be {JwtTokenType} (RFC 8693 section 2.1: required with actor_token)"));
+        }
+
+        if (form["requested_token_type"] is { } requested && requested != AccessTokenType)
+        {
+            return Fail(OAuthErrors.InvalidRequest($"requested_token_type: this broker issues {AccessTokenType} only"));
+        }
+
+        if (form["audience"] is not null)
+        {
+            return Fail(OAuthErrors.InvalidRequest("audience: not supported; name the tool server with resource (RFC 8707), or leave it out for the parent's"));
+        }
+
+        var grant = new RequestGrantRequest { Tools = { (form["scope"] ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries) } };
+        if (form["authorization_details"] is { } details)
+        {
+            if (ReadDetails(details, grant) is { } badDetails)
+            {
+                return Fail(badDetails);
+            }
+
+            if (grant.Context.Count > 0)
+            {
+                return Fail(Details("[0].context: a delegated grant takes no context of its own; it narrows its parent's"));
+            }
+        }
+
+        var resource = form["resource"];
+        if (resource is not null && Target(resource, [.. grant.Tools], policy) is { } badTarget)
+        {
+            return Fail(badTarget);
+        }
+
+        return (new TokenGrantRequest(TokenExchange, new ClientCredential(actor, null), grant, resource) { SubjectToken = subject }, null);
     }
 
     /// <summary>

@@ -55,6 +55,14 @@ public static class GrantMapping
     }
 
     /// <summary>An exchange: the caller from the call, the parent only as its token.</summary>
+    /// <summary>The token endpoint's RFC 8693 request: the tools, purpose and task read from the form, the parent's token beside them.</summary>
+    public static ExchangeRequest ToCore(RequestGrantRequest request, string subjectToken, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(caller);
+        return new ExchangeRequest(caller.Id, subjectToken, request.TaskId, request.Purpose, request.Tools.ToList(), null) { Wire = Wires.Http };
+    }
+
     public static ExchangeRequest ToCore(ExchangeGrantRequest request, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(request);
