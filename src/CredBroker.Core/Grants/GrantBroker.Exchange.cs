@@ -1,5 +1,3 @@
-using CredBroker.Core.Policy;
-
 namespace CredBroker.Core.Grants;
 
 /// <summary>Delegation: a sub-agent exchanges its parent's token for its own, narrower one (RFC 8693).</summary>
@@ -19,28 +17,14 @@ public sealed partial class GrantBroker
             return limited;
         }
 
-        var limit = storeOptions.Value.GrantTimeout;
-        GrantRequest record;
-        GrantOutcome outcome;
-        using (var budget = Budget(limit, cancellationToken))
-        {
-            try
-            {
-                (record, outcome) = await exchange.DecideAsync(request with { Deadline = WriteBy(request.Deadline, limit) }, budget.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                CoreLog.GrantStoreUnavailable(logger, e, request.TaskId);
-                record = new GrantRequest(request.WorkloadId, request.TaskId, request.Purpose, request.Tools, request.Ttl, new Dictionary<string, string>()) { Wire = request.Wire };
-                outcome = new GrantOutcome.Refused(Refusal.StoreUnavailable($"grant store did not answer within {DurationText.Format(limit!.Value)}; no token issued"));
-            }
-        }
-
-        if (outcome is GrantOutcome.Refused { Refusal: var refusal } && await refusals.CountAsync(request.WorkloadId, refusal, cancellationToken).ConfigureAwait(false) is { } crossed)
-        {
-            outcome = new GrantOutcome.Refused(crossed);
-        }
-
-        return await RecordAsync(record, outcome, started, outcome is GrantOutcome.Refused ? RecordMargin : limit, cancellationToken).ConfigureAwait(false);
+        return await DecideThenRecordAsync(
+            (Exchange: exchange, Request: request),
+            static (s, writeBy, token) => s.Exchange.DecideAsync(s.Request with { Deadline = writeBy }, token),
+            static s => new GrantRequest(s.Request.WorkloadId, s.Request.TaskId, s.Request.Purpose, s.Request.Tools, s.Request.Ttl, new Dictionary<string, string>()) { Wire = s.Request.Wire },
+            request.WorkloadId,
+            request.TaskId,
+            request.Deadline,
+            started,
+            cancellationToken).ConfigureAwait(false);
     }
 }

@@ -67,27 +67,56 @@ public sealed partial class GrantBroker(
             return limited;
         }
 
+        return await DecideThenRecordAsync(
+            (Pipeline: pipeline, Request: request),
+            static async (s, writeBy, token) => (s.Request, await s.Pipeline.DecideAsync(s.Request with { Deadline = writeBy }, token).ConfigureAwait(false)),
+            static s => s.Request,
+            request.WorkloadId,
+            request.TaskId,
+            request.Deadline,
+            started,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What every decision shares after the refusal limit: <paramref name="decide"/> within the store's budget (a
+    /// store that does not answer in time is a refusal, recorded as <paramref name="unanswered"/>), the refusal count,
+    /// then <see cref="RecordAsync"/>. <paramref name="decide"/> gets the deadline its writes must meet (the
+    /// caller's <paramref name="deadline"/>, bounded by the budget).
+    /// </summary>
+    private async Task<GrantOutcome> DecideThenRecordAsync<TState>(
+        TState state,
+        Func<TState, DateTimeOffset?, CancellationToken, Task<(GrantRequest Record, GrantOutcome Outcome)>> decide,
+        Func<TState, GrantRequest> unanswered,
+        string workloadId,
+        string taskId,
+        DateTimeOffset? deadline,
+        long started,
+        CancellationToken cancellationToken)
+    {
         var limit = storeOptions.Value.GrantTimeout;
+        GrantRequest record;
         GrantOutcome outcome;
         using (var budget = Budget(limit, cancellationToken))
         {
             try
             {
-                outcome = await pipeline.DecideAsync(request with { Deadline = WriteBy(request.Deadline, limit) }, budget.Token).ConfigureAwait(false);
+                (record, outcome) = await decide(state, WriteBy(deadline, limit), budget.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                CoreLog.GrantStoreUnavailable(logger, e, request.TaskId);
+                CoreLog.GrantStoreUnavailable(logger, e, taskId);
+                record = unanswered(state);
                 outcome = new GrantOutcome.Refused(Refusal.StoreUnavailable($"grant store did not answer within {DurationText.Format(limit!.Value)}; no token issued"));
             }
         }
 
-        if (outcome is GrantOutcome.Refused { Refusal: var refusal } && await refusals.CountAsync(request.WorkloadId, refusal, cancellationToken).ConfigureAwait(false) is { } crossed)
+        if (outcome is GrantOutcome.Refused { Refusal: var refusal } && await refusals.CountAsync(workloadId, refusal, cancellationToken).ConfigureAwait(false) is { } crossed)
         {
             outcome = new GrantOutcome.Refused(crossed);
         }
 
-        return await RecordAsync(request, outcome, started, outcome is GrantOutcome.Refused ? RecordMargin : limit, cancellationToken).ConfigureAwait(false);
+        return await RecordAsync(record, outcome, started, outcome is GrantOutcome.Refused ? RecordMargin : limit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The last steps of every decision: record it, fail closed when unrecorded, count out-of-scope refusals, answer.</summary>
