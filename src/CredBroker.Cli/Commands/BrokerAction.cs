@@ -40,10 +40,10 @@ public static class BrokerAction
                 await error.WriteLineAsync($"error: {string.Join("; ", problems)}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
-            catch (CredBrokerException e) when (ConnectionFailure.Describe(e, options?.Address) is not null)
+            catch (CredBrokerException e) when (ConnectionFailure.Describe(e, options?.Address) is { } described)
             {
                 // No conversation with a broker took place: "no answer", whatever status the client made of it.
-                var unreachable = await ConnectionFailure.DescribeAsync(e, options?.Address, cancellationToken).ConfigureAwait(false);
+                var unreachable = await ConnectionFailure.ConfirmAsync(described, options?.Address, cancellationToken).ConfigureAwait(false);
                 await error.WriteLineAsync($"error: UNAVAILABLE: {unreachable}").ConfigureAwait(false);
                 return ExitCodes.Unavailable;
             }

@@ -17,15 +17,14 @@ internal static class ConnectionFailure
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// <see cref="Describe"/>, made sure of where the answer alone cannot tell: the broker's HTTP/1.1 listener
-    /// answers an HTTP/2 call with HTTP_1_1_REQUIRED, but closes the connection at once, and the reset can reach
-    /// the client before that answer does. So a cleartext address that did not speak HTTP/2 is asked, once and over
-    /// HTTP/1.1, whether it is a broker's probe port (<c>/healthz/live</c>).
+    /// What <see cref="Describe"/> said, made sure of where the answer alone cannot tell: the broker's HTTP/1.1
+    /// listener answers an HTTP/2 call with HTTP_1_1_REQUIRED, but closes the connection at once, and the reset can
+    /// reach the client before that answer does. So a cleartext address that did not speak HTTP/2 is asked, once and
+    /// over HTTP/1.1, whether it is a broker's probe port (<c>/healthz/live</c>).
     /// </summary>
-    public static async Task<string?> DescribeAsync(CredBrokerException error, Uri? address, CancellationToken cancellationToken)
+    public static async Task<string> ConfirmAsync(string described, Uri? address, CancellationToken cancellationToken)
     {
-        var described = Describe(error, address);
-        if (described is null || address is null || address.Scheme != Uri.UriSchemeHttp || !described.EndsWith(NotHttp2, StringComparison.Ordinal))
+        if (address is null || address.Scheme != Uri.UriSchemeHttp || !described.EndsWith(NotHttp2, StringComparison.Ordinal))
         {
             return described;
         }
@@ -34,13 +33,15 @@ internal static class ConnectionFailure
         {
             using var http = new HttpClient { Timeout = ProbeTimeout };
             using var live = await http.GetAsync(new Uri(address, "/healthz/live"), cancellationToken).ConfigureAwait(false);
-            return live.IsSuccessStatusCode ? Http11Listener($"cannot reach the broker at {address}") : described;
+            return live.IsSuccessStatusCode ? Http11Listener(Where(address)) : described;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return described;
         }
     }
+
+    private static string Where(Uri? address) => $"cannot reach the broker at {address}";
 
     private static string Http11Listener(string where) =>
         $"{where}: this is an HTTP/1.1 listener (JWKS, metadata, health), not the gRPC port; the gRPC port is the one of --urls (default {GlobalOptions.DefaultAddress})";
@@ -49,7 +50,7 @@ internal static class ConnectionFailure
     {
         var rpc = error.InnerException as RpcException;
         var chain = Chain(rpc?.Status.DebugException).ToList();
-        var where = $"cannot reach the broker at {address}";
+        var where = Where(address);
         if (chain.OfType<SocketException>().FirstOrDefault() is { } socket)
         {
             return socket.SocketErrorCode == SocketError.ConnectionRefused
