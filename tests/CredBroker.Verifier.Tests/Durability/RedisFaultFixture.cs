@@ -44,8 +44,7 @@ public abstract class RedisFaultFixture
             "StackExchange.Redis",
             "CredBroker.Redis.RedisPersistenceGuard",
             "CredBroker.Redis.RedisStoreWarmUp: Redis lost data",
-            "CredBroker.Core.Revocation.RevocationBroker: Kill switch engaged in this broker's memory only",
-            "Microsoft.Extensions.Diagnostics.HealthChecks");
+            "CredBroker.Core.Revocation.RevocationBroker: Kill switch engaged in this broker's memory only");
         return broker;
     }
 
